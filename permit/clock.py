@@ -1,0 +1,49 @@
+"""Injectable clocks: the engine never reads the wall clock directly."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told to: for tests, demos and benchmarks."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+
+def local_zone():
+    """Where the work happens: dates on certificates and training records are local dates."""
+    import os
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(os.environ.get("PERMIT_TZ", "Asia/Shanghai"))
+
+
+def local_date(moment: datetime):
+    return moment.astimezone(local_zone()).date()
+
+
+def local_text(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")

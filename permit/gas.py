@@ -1,0 +1,129 @@
+"""Gas readings judged against the workflow's limits, with explicit unit conversion.
+
+mg/m³ = ppm × M / Vm, with M the molar mass (g/mol) and Vm the molar volume the workflow
+states (24.45 L/mol at 25 °C and 101.325 kPa); 1 %vol = 10,000 ppm.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .workflow import Workflow, figure
+
+UNIT_ALIASES = {
+    "%vol": "%vol", "% vol": "%vol", "vol%": "%vol", "%": "%vol", "%v/v": "%vol",
+    "%lel": "%LEL", "% lel": "%LEL", "lel%": "%LEL",
+    "mg/m3": "mg/m3", "mg/m³": "mg/m3", "mg/m^3": "mg/m3",
+    "ppm": "ppm",
+}
+
+
+def normalise_unit(unit: str) -> str | None:
+    return UNIT_ALIASES.get(str(unit).strip().lower())
+
+
+@dataclass(frozen=True)
+class Judged:
+    gas: str
+    point: str
+    value: float
+    unit: str
+    value_in_limit_unit: float
+    limit_unit: str
+    passed: bool
+
+
+def convert(value: float, unit: str, to: str, gas: str, workflow: Workflow) -> float:
+    """Convert a concentration of one gas between %vol, ppm and mg/m³ (%LEL converts to itself)."""
+    if unit == to:
+        return value
+    if "%LEL" in (unit, to):
+        raise ValueError(f"cannot convert {unit} to {to}")
+    molar_mass = workflow.section("gases")[gas].get("molar_mass")
+    molar_volume = figure(workflow.section("conversion")["molar_volume"]).value
+    ppm = {"ppm": value, "%vol": value * 10_000}.get(unit)
+    if ppm is None:  # mg/m3
+        if molar_mass is None:
+            raise ValueError(f"no molar mass for {gas}")
+        ppm = value * molar_volume / molar_mass
+    if to == "ppm":
+        return ppm
+    if to == "%vol":
+        return ppm / 10_000
+    if molar_mass is None:
+        raise ValueError(f"no molar mass for {gas}")
+    return ppm * molar_mass / molar_volume
+
+
+def problems(reading: Mapping[str, Any], workflow: Workflow) -> list[dict[str, Any]]:
+    """Why a reading is not a measurement at all: unknown gas or unit, NaN, out of range."""
+    gases = workflow.section("gases")
+    gas = reading.get("gas")
+    if gas not in gases:
+        return [{"problem": {"zh": f"未知气体 {gas!r}", "en": f"unknown gas {gas!r}"}}]
+    unit = normalise_unit(reading.get("unit", ""))
+    if unit is None or unit not in gases[gas]["units"]:
+        allowed = ", ".join(gases[gas]["units"])
+        return [{"problem": {"zh": f"{gases[gas]['zh']}的单位 {reading.get('unit')!r} 无效（可用：{allowed}）",
+                             "en": f"unit {reading.get('unit')!r} is not valid for {gas} ({allowed})"}}]
+    value = reading.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(str(value).strip())
+        except ValueError:
+            return [{"problem": {"zh": f"{gases[gas]['zh']}的读数 {reading.get('value')!r} 不是数字",
+                                 "en": f"{gas} reading {reading.get('value')!r} is not a number"}}]
+    bounds = workflow.section("plausible")[unit]
+    if not math.isfinite(value) or not bounds["min"] <= value <= bounds["max"]:
+        return [{"problem": {
+            "zh": f"{gases[gas]['zh']}读数 {value} {unit} 超出物理范围（{bounds['min']}～{bounds['max']}）",
+            "en": f"{gas} reading {value} {unit} is outside the physical range "
+                  f"{bounds['min']}–{bounds['max']}"}}]
+    points = workflow.section("gas_tests").get("deep_points", [])
+    point = reading.get("point") or ""
+    if point and point not in points:
+        return [{"problem": {"zh": f"未知检测部位 {point!r}", "en": f"unknown sampling point {point!r}"}}]
+    return []
+
+
+def judge(reading: Mapping[str, Any], workflow: Workflow) -> Judged:
+    """Pass or fail one plausible reading by the limit table. Call problems() first."""
+    gas = reading["gas"]
+    spec = workflow.section("gases")[gas]
+    unit = normalise_unit(reading["unit"])
+    assert unit is not None
+    value = float(reading["value"])
+    limit_unit = (spec.get("max") or spec["min"])["unit"]
+    converted = convert(value, unit, limit_unit, gas, workflow)
+    passed = True
+    if "min" in spec:
+        low = figure(spec["min"])
+        passed &= converted > low.value if low.strict else converted >= low.value
+    if "max" in spec:
+        high = figure(spec["max"])
+        passed &= converted < high.value if high.strict else converted <= high.value
+    return Judged(gas, reading.get("point") or "", value, unit, converted, limit_unit, passed)
+
+
+def gases_to_test(hazards: list[str], workflow: Workflow) -> list[str]:
+    """Oxygen always, and every gas a listed hazard names (art. 12)."""
+    wanted = list(workflow.section("gas_tests").get("always", []))
+    known = workflow.section("hazards")
+    for hazard in hazards:
+        gas = known.get(hazard, {}).get("gas")
+        if gas and gas not in wanted:
+            wanted.append(gas)
+    return wanted
+
+
+def limit_text(gas: str, workflow: Workflow, lang: str = "zh") -> str:
+    """'19.5–23.5 %vol', '≤ 10 mg/m3', '< 10 %LEL': the acceptable entry condition as printed."""
+    spec = workflow.section("gases")[gas]
+    low, high = spec.get("min"), spec.get("max")
+    if low and high:
+        return f"{low['value']:g}–{high['value']:g} {high['unit']}"
+    if high:
+        return f"{'<' if high.get('strict') else '≤'} {high['value']:g} {high['unit']}"
+    return f"{'>' if low.get('strict') else '≥'} {low['value']:g} {low['unit']}"

@@ -1,0 +1,17 @@
+"""All models, importable from one place so that the metadata is complete."""
+from .audit import AuditEntry, AuditHead
+from .base import Base
+from .contractor import Contractor, SafetyAgreement
+from .enterprise import Enterprise, Role, User, UserRole
+from .entry import EntryLog
+from .equipment import Equipment
+from .gas import GasTest, Reading
+from .ledger import Space, new_qr_token
+from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
+from .training import TrainingRecord
+
+__all__ = [
+    "AuditEntry", "AuditHead", "Base", "Contractor", "SafetyAgreement", "Enterprise", "Role",
+    "User", "UserRole", "EntryLog", "Equipment", "GasTest", "Reading", "Space", "new_qr_token",
+    "Permit", "PermitCheck", "PermitEquipment", "PermitPerson", "Signature", "TrainingRecord",
+]

@@ -1,0 +1,51 @@
+"""Gas tests and their readings (art. 10, 12, 13)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .enterprise import User
+from .equipment import Equipment
+
+if TYPE_CHECKING:
+    from .permit import Permit
+
+
+class GasTest(Base):
+    """One test: a set of readings taken together. Pass/fail is computed, never typed."""
+
+    __tablename__ = "gas_tests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
+    tester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    detector_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"))
+    tested_at: Mapped[datetime]
+    client_time: Mapped[datetime | None]
+    passed: Mapped[bool]
+    during: Mapped[str] = mapped_column(String(30))  # the permit state when it was taken
+
+    permit: Mapped[Permit] = relationship(back_populates="gas_tests")
+    tester: Mapped[User | None] = relationship(lazy="joined")
+    detector: Mapped[Equipment | None] = relationship(lazy="joined")
+    readings: Mapped[list[Reading]] = relationship(lazy="selectin", order_by="Reading.id")
+
+
+class Reading(Base):
+    __tablename__ = "readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
+    gas_test_id: Mapped[int | None] = mapped_column(ForeignKey("gas_tests.id"), index=True)
+    gas: Mapped[str] = mapped_column(String(20))
+    point: Mapped[str] = mapped_column(String(20), default="")
+    value: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(20))
+    value_in_limit_unit: Mapped[float]
+    limit_unit: Mapped[str] = mapped_column(String(20))
+    passed: Mapped[bool]
+    taken_at: Mapped[datetime]

@@ -1,0 +1,165 @@
+"""Test data: a small, valid enterprise, and permits driven to any state."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from permit import engine, registers
+from permit.clock import FixedClock, local_date
+from permit.models import Permit, User
+
+PASSWORD = "demo"
+
+# The happy path, event by event, with the data each event needs.
+PATH = [
+    "submit", "approve", "release_isolation", "brief", "start_ventilation",
+    "record_gas_test", "start_work",
+]
+STATE_AFTER = {
+    "submit": "pending_approval", "approve": "approved", "release_isolation": "isolation_released",
+    "brief": "briefed", "start_ventilation": "ventilating", "record_gas_test": "tested",
+    "start_work": "working",
+}
+START_WORK_ITEMS = ["ppe", "rescue_equipment", "communication", "ventilation_running"]
+FINISH_ITEMS = ["people_out", "tools_out", "entrance_closed", "isolation_restored"]
+
+
+class World:
+    def __init__(self, session: Session, clock: FixedClock) -> None:
+        self.session = session
+        self.clock = clock
+
+    @property
+    def today(self) -> date:
+        return local_date(self.clock.now())
+
+    def person(self, name: str, roles=(), *, trained: bool = True, competent: bool = False,
+               username: str | None = None, enterprise=None, contractor=None) -> User:
+        user = registers.add_user(
+            self.session, enterprise=enterprise or self.enterprise, name=name, roles=roles,
+            username=username, password=PASSWORD if username else None, clock=self.clock,
+            contractor=contractor,
+        )
+        if trained:
+            registers.record_training(self.session, user, kind="annual", passed=True,
+                                      taken_on=self.today - timedelta(days=30), clock=self.clock)
+        if competent:
+            registers.record_training(self.session, user, kind="attendant_competence",
+                                      passed=True, taken_on=self.today - timedelta(days=30),
+                                      clock=self.clock)
+        return user
+
+    def build(self) -> None:
+        s, c = self.session, self.clock
+        self.enterprise = registers.create_enterprise(
+            s, code="QY1", name="示例食品有限公司", industry="light", clock=c,
+            emergency_phone="0571-12345678")
+        self.principal = self.person("王主任", ["principal"], username="principal")
+        self.deputy = self.person("李副总", ["deputy"], username="deputy")
+        self.approver = self.person("赵科长", ["approver"], username="approver")
+        self.requester = self.person("钱工", ["approver"], username="requester")
+        self.attendant = self.person("孙监护", ["attendant"], competent=True, username="attendant")
+        self.entrant = self.person("周作业", ["entrant"], username="entrant")
+        self.entrant2 = self.person("吴作业", ["entrant"])
+        self.rescuer = self.person("郑救援", ["rescuer"])
+        due = self.today + timedelta(days=180)
+        self.detector = registers.add_equipment(
+            s, self.enterprise, kind="gas_detector", serial="D-01", name="泵吸式四合一检测仪",
+            gases=["o2", "lel", "h2s", "co"], pump_suction=True, due_on=due, clock=c)
+        self.fan = registers.add_equipment(s, self.enterprise, kind="fan", serial="F-01",
+                                           name="防爆轴流风机", due_on=due, clock=c)
+        self.scba = registers.add_equipment(s, self.enterprise, kind="scba", serial="R-01",
+                                            name="正压式空气呼吸器", due_on=due, clock=c)
+        self.harness = registers.add_equipment(s, self.enterprise, kind="harness", serial="H-01",
+                                               name="全身式安全带", due_on=due, clock=c)
+        self.pit = registers.add_space(
+            s, self.enterprise, code="WS-01", name="1号污水处理池", clock=c,
+            catalogue_class="sewage_pool", hazards=["h2s", "o2_deficiency"],
+            control_measures=["作业前强制通风30分钟", "持续检测硫化氢浓度"],
+            isolation_measures=["入口上锁", "隔离栏"], sign_placed_on=self.today)
+        self.tank = registers.add_space(
+            s, self.enterprise, code="TK-01", name="贮糖罐", clock=c, catalogue_class="sugar_tank",
+            hazards=["o2_deficiency"], control_measures=["通风换气"], isolation_measures=["上锁"])
+
+    def equipment(self):
+        return [self.detector, self.fan, self.scba, self.harness]
+
+    def permit(self, **overrides: Any) -> Permit:
+        """A draft permit that would pass every submit guard unless overridden."""
+        now = self.clock.now()
+        fields: dict[str, Any] = dict(
+            space=self.pit, requester=self.requester, task_type="cleaning", purpose="清淤",
+            window_start=now - timedelta(minutes=5), window_end=now + timedelta(hours=8),
+            attendant=self.attendant, entrants=[self.entrant, self.entrant2],
+            rescuers=[self.rescuer], equipment=self.equipment(),
+        )
+        fields.update(overrides)
+        permit = registers.create_permit(self.session, clock=self.clock, **fields)
+        self.session.commit()
+        return permit
+
+    # -- events ------------------------------------------------------------------------
+
+    def readings(self, permit: Permit, **values: float) -> list[dict[str, Any]]:
+        """Passing readings for every gas the permit needs; override with h2s=15.0 etc."""
+        from permit import gas
+        from permit.engine import workflow_of
+
+        wf = workflow_of(permit)
+        default = {"o2": 20.9, "lel": 0, "h2s": 0.5, "co": 1, "co2": 800}
+        units = {"o2": "%vol", "lel": "%LEL", "h2s": "mg/m3", "co": "mg/m3", "co2": "mg/m3"}
+        points = ["upper", "middle", "lower"] if permit.space.deep else [""]
+        return [
+            {"gas": g, "value": values.get(g, default[g]), "unit": units[g], "point": p}
+            for g in gas.gases_to_test(permit.hazards, wf) for p in points
+        ]
+
+    def data_for(self, permit: Permit, event: str, **extra: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "approve": {"password": PASSWORD},
+            "reject": {"reason": "措施不全"},
+            "release_isolation": {"isolation": "入口上锁已解除"},
+            "brief": {"acknowledged": [u.id for u in permit.entrants],
+                      "confirmed": list(permit.control_measures)},
+            "record_gas_test": {"detector": self.detector.id, "readings": self.readings(permit)},
+            "start_work": {"confirmed": START_WORK_ITEMS},
+            "finish": {"confirmed": FINISH_ITEMS},
+            "suspend": {"reason": "午休"},
+            "cancel": {"reason": "计划变更"},
+            "report_accident": {"reason": "人员晕倒"},
+        }.get(event, {})
+        data.update(extra)
+        return data
+
+    def actor_for(self, permit: Permit, event: str) -> User:
+        if event == "submit":
+            return permit.requester
+        if event in {"approve", "reject", "close"}:
+            return self.principal if permit.risk_tier == "major" else self.approver
+        return permit.attendant
+
+    def fire(self, permit: Permit, event: str, actor: User | None = None, **data: Any):
+        """Apply one event as the person who would, commit; roll back and re-raise on refusal."""
+        actor = actor or self.actor_for(permit, event)
+        try:
+            result = engine.apply(self.session, permit, event, actor,
+                                  self.data_for(permit, event, **data), clock=self.clock)
+        except Exception:
+            self.session.rollback()
+            raise
+        self.session.commit()
+        return result
+
+    def drive(self, permit: Permit, until: str) -> Permit:
+        """Run the happy path until the permit is in state `until`."""
+        for event in PATH:
+            if permit.state == until:
+                break
+            self.fire(permit, event)
+        assert permit.state == until, permit.state
+        return permit
+
+    def working(self, **overrides: Any) -> Permit:
+        return self.drive(self.permit(**overrides), "working")
