@@ -1,1 +1,1 @@
-"""Permit-to-work engine for confined-space work (有限空间作业): the domain, free of any web code."""
+"""Permit-to-work for confined-space work (有限空间作业): the domain, free of any web code."""

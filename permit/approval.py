@@ -1,4 +1,5 @@
 """Approval tiers (art. 11): which tier a permit falls in, and who may sign for it."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,7 +14,9 @@ def tier_for(permit: Permit, workflow: Workflow) -> Mapping[str, Any]:
     """The first tier whose conditions the permit meets (hazards AND task type)."""
     tiers = workflow.section("tiers")
     for tier in tiers:
-        hazards_hit = not tier.get("when_hazards") or set(permit.hazards) & set(tier["when_hazards"])
+        hazards_hit = not tier.get("when_hazards") or set(permit.hazards) & set(
+            tier["when_hazards"]
+        )
         task_hit = not tier.get("when_tasks") or permit.task_type in tier["when_tasks"]
         if hazards_hit and task_hit:
             return tier

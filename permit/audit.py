@@ -1,4 +1,5 @@
 """The append-only audit log: one hash chain per enterprise, verified end to end."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,10 +72,17 @@ def append(
         head = AuditHead(chain=chain, seq=0, hash=GENESIS)
         session.add(head)
     entry = AuditEntry(
-        chain=chain, seq=head.seq + 1, at=at.astimezone(UTC),
-        client_at=client_at.astimezone(UTC) if client_at else None, actor_id=actor_id, actor_role=actor_role,
-        subject_type=subject_type, subject_id=subject_id, event=event,
-        data=jsonable(data), prev_hash=head.hash,
+        chain=chain,
+        seq=head.seq + 1,
+        at=at.astimezone(UTC),
+        client_at=client_at.astimezone(UTC) if client_at else None,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        event=event,
+        data=jsonable(data),
+        prev_hash=head.hash,
     )
     entry.hash = _digest(entry)
     session.add(entry)
@@ -118,8 +126,12 @@ def verify(session: Session) -> Iterator[Break]:
         if broken is None and chain in heads:
             head = heads[chain]
             if last is None or head.seq != last.seq or head.hash != last.hash:
-                broken = Break(chain, head.seq, head.entry_id or 0,
-                               "the chain ends before its recorded head (entries removed)")
+                broken = Break(
+                    chain,
+                    head.seq,
+                    head.entry_id or 0,
+                    "the chain ends before its recorded head (entries removed)",
+                )
         if broken:
             yield broken
 

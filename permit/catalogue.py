@@ -1,4 +1,5 @@
 """The key-supervision catalogue (appendix of 003) and the derived 重点监管 status of a space."""
+
 from __future__ import annotations
 
 import tomllib
@@ -56,7 +57,9 @@ def key_supervision_reasons(space: Space, workflow: Workflow) -> list[str]:
     cat = catalogue()
     if cat.is_listed(space.industry, space.catalogue_class):
         cls = cat.classes[(space.industry, space.catalogue_class)]
-        reasons.append(f"{cat.cite}：{cat.industries[space.industry]['zh']} {cls.group_zh} {cls.zh}")
+        reasons.append(
+            f"{cat.cite}：{cat.industries[space.industry]['zh']} {cls.group_zh} {cls.zh}"
+        )
     hazards = workflow.section("hazards")
     for hazard in space.hazards:
         spec = hazards.get(hazard, {})

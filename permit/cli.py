@@ -1,4 +1,5 @@
 """The `permit` command line: database, demo data and audit verification."""
+
 from __future__ import annotations
 
 import sys
@@ -18,7 +19,10 @@ def cli() -> None:
 def init_db() -> None:
     """Create or upgrade the database schema (DATABASE_URL, default: SQLite in ./instance)."""
     engine = db.make_engine()
-    db.migrate(engine)
+    try:
+        db.migrate(engine)
+    finally:
+        engine.dispose()
     click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -26,10 +30,13 @@ def init_db() -> None:
 def load_demo() -> None:
     """Load the demo enterprise once (idempotent) and print the demo logins."""
     engine = db.make_engine()
-    db.check_migrated(engine)
-    with db.session_factory(engine)() as session:
-        created = demo.load(session, SystemClock())
-        session.commit()
+    try:
+        db.check_migrated(engine)
+        with db.session_factory(engine)() as session:
+            created = demo.load(session, SystemClock())
+            session.commit()
+    finally:
+        engine.dispose()
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo(logins())
 
@@ -48,9 +55,12 @@ def audit_group() -> None:
 def audit_verify() -> None:
     """Recompute every chain; exit non-zero naming the first bad entry of each broken chain."""
     engine = db.make_engine()
-    with db.session_factory(engine)() as session:
-        breaks = list(audit.verify(session))
-        count = session.scalar(audit.count_entries())
+    try:
+        with db.session_factory(engine)() as session:
+            breaks = list(audit.verify(session))
+            count = session.scalar(audit.count_entries())
+    finally:
+        engine.dispose()
     if breaks:
         for brk in breaks:
             click.echo(f"BROKEN: {brk}", err=True)

@@ -1,4 +1,5 @@
 """Injectable clocks: the engine never reads the wall clock directly."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,5 @@
 """Database engines, sessions and migrations, for SQLite (embedded default) and PostgreSQL."""
+
 from __future__ import annotations
 
 import os

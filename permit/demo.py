@@ -1,4 +1,5 @@
 """The demo enterprise: a steelworks with a realistic ledger, people, equipment and permits."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,22 +28,78 @@ ACCOUNTS = [  # username = role, password "demo"
 
 SPACES = [
     # code, name, class, hazards, controls, location, deep
-    ("GP-01", "高炉煤气管道（DN1200 人孔段）", "gas_pipeline", ["co", "o2_deficiency"],
-     ["管道可靠切断并加盲板", "氮气置换后强制通风", "佩戴正压式空气呼吸器"], "炼铁厂 2 号高炉东侧", False),
-    ("GH-01", "转炉煤气柜", "gas_holder", ["co", "o2_deficiency", "flammable"],
-     ["煤气柜隔断并吹扫", "连续检测一氧化碳", "防爆工具"], "能源中心", True),
-    ("HS-02", "2号热风炉", "hot_blast_stove", ["co", "heat"],
-     ["切断煤气并置换", "降温至40℃以下"], "炼铁厂", True),
-    ("CP-01", "排水器冷凝水井", "condensate_pit", ["co", "h2s", "o2_deficiency"],
-     ["强制通风", "持续检测硫化氢、一氧化碳"], "煤气管网 3 号排水器", True),
-    ("WS-01", "生活污水处理池", None, ["h2s", "o2_deficiency", "drowning"],
-     ["作业前强制通风30分钟", "持续检测硫化氢浓度", "系安全绳"], "厂区污水站", True),
-    ("AT-01", "酸洗线酸罐（有人孔）", "acid_alkali_tank", ["o2_deficiency", "co2"],
-     ["排空并中和清洗", "隔断进料阀门并上锁"], "冷轧厂酸洗线", False),
-    ("BT-01", "粗苯储罐", "benzene_tank", ["flammable", "o2_deficiency"],
-     ["排空、蒸汽吹扫", "防爆通风", "防静电"], "焦化厂罐区", True),
-    ("EP-01", "烧结机头电除尘器", "electrostatic_precipitator", ["co", "o2_deficiency", "electric"],
-     ["停电挂牌上锁", "通风"], "烧结厂", False),
+    (
+        "GP-01",
+        "高炉煤气管道（DN1200 人孔段）",
+        "gas_pipeline",
+        ["co", "o2_deficiency"],
+        ["管道可靠切断并加盲板", "氮气置换后强制通风", "佩戴正压式空气呼吸器"],
+        "炼铁厂 2 号高炉东侧",
+        False,
+    ),
+    (
+        "GH-01",
+        "转炉煤气柜",
+        "gas_holder",
+        ["co", "o2_deficiency", "flammable"],
+        ["煤气柜隔断并吹扫", "连续检测一氧化碳", "防爆工具"],
+        "能源中心",
+        True,
+    ),
+    (
+        "HS-02",
+        "2号热风炉",
+        "hot_blast_stove",
+        ["co", "heat"],
+        ["切断煤气并置换", "降温至40℃以下"],
+        "炼铁厂",
+        True,
+    ),
+    (
+        "CP-01",
+        "排水器冷凝水井",
+        "condensate_pit",
+        ["co", "h2s", "o2_deficiency"],
+        ["强制通风", "持续检测硫化氢、一氧化碳"],
+        "煤气管网 3 号排水器",
+        True,
+    ),
+    (
+        "WS-01",
+        "生活污水处理池",
+        None,
+        ["h2s", "o2_deficiency", "drowning"],
+        ["作业前强制通风30分钟", "持续检测硫化氢浓度", "系安全绳"],
+        "厂区污水站",
+        True,
+    ),
+    (
+        "AT-01",
+        "酸洗线酸罐（有人孔）",
+        "acid_alkali_tank",
+        ["o2_deficiency", "co2"],
+        ["排空并中和清洗", "隔断进料阀门并上锁"],
+        "冷轧厂酸洗线",
+        False,
+    ),
+    (
+        "BT-01",
+        "粗苯储罐",
+        "benzene_tank",
+        ["flammable", "o2_deficiency"],
+        ["排空、蒸汽吹扫", "防爆通风", "防静电"],
+        "焦化厂罐区",
+        True,
+    ),
+    (
+        "EP-01",
+        "烧结机头电除尘器",
+        "electrostatic_precipitator",
+        ["co", "o2_deficiency", "electric"],
+        ["停电挂牌上锁", "通风"],
+        "烧结厂",
+        False,
+    ),
     ("CT-01", "地下电缆沟", None, ["o2_deficiency"], ["通风换气"], "主控楼地下", False),
 ]
 
@@ -54,133 +111,249 @@ def load(session: Session, clock: Clock) -> bool:
     now = clock.now()
     today = local_date(now)
     ent = registers.create_enterprise(
-        session, code=DEMO_CODE, name="华东钢铁制品有限公司（演示）", industry="metallurgy",
-        emergency_phone="0571-8888 0119", clock=clock)
+        session,
+        code=DEMO_CODE,
+        name="华东钢铁制品有限公司（演示）",
+        industry="metallurgy",
+        emergency_phone="0571-8888 0119",
+        clock=clock,
+    )
     acme = registers.add_contractor(session, ent, name="安达管道工程有限公司", clock=clock)
-    registers.add_agreement(session, acme, valid_from=today - timedelta(days=60),
-                            valid_to=today + timedelta(days=300),
-                            scope=["cleaning", "dredging", "maintenance"], clock=clock,
-                            document_ref="AQ-XY-2026-017")
-    nodeal = registers.add_contractor(session, ent, name="速清环保服务部（无协议）", clock=clock)
+    registers.add_agreement(
+        session,
+        acme,
+        valid_from=today - timedelta(days=60),
+        valid_to=today + timedelta(days=300),
+        scope=["cleaning", "dredging", "maintenance"],
+        clock=clock,
+        document_ref="AQ-XY-2026-017",
+    )
+    registers.add_contractor(  # a contractor with no agreement: its permits are refused
+        session, ent, name="速清环保服务部（无协议）", clock=clock
+    )
 
     users: dict[str, User] = {}
     for username, name, roles in ACCOUNTS:
         in_enterprise = username not in {"expert", "regulator"}
         users[username] = registers.add_user(
-            session, enterprise=ent if in_enterprise else None, name=name, roles=roles,
-            username=username, password=DEMO_PASSWORD, clock=clock,
+            session,
+            enterprise=ent if in_enterprise else None,
+            name=name,
+            roles=roles,
+            username=username,
+            password=DEMO_PASSWORD,
+            clock=clock,
             contractor=acme if username == "contractor" else None,
-            phone="138 0000 0000" if in_enterprise else None)
+            phone="138 0000 0000" if in_enterprise else None,
+        )
 
     def train(user: User, months_ago: int = 2, passed: bool = True, kind: str = "annual") -> None:
-        registers.record_training(session, user, kind=kind, passed=passed, clock=clock,
-                                  taken_on=today - timedelta(days=30 * months_ago),
-                                  topic="有限空间作业专题安全培训")
+        registers.record_training(
+            session,
+            user,
+            kind=kind,
+            passed=passed,
+            clock=clock,
+            taken_on=today - timedelta(days=30 * months_ago),
+            topic="有限空间作业专题安全培训",
+        )
 
     for key in ("principal", "deputy", "approver", "attendant", "entrant", "rescuer"):
         train(users[key])
     train(users["attendant"], kind="attendant_competence")
-    crew = [registers.add_user(session, enterprise=ent, name=n, roles=["entrant"], clock=clock)
-            for n in ("吴强", "郑国庆", "冯立")]
+    crew = [
+        registers.add_user(session, enterprise=ent, name=n, roles=["entrant"], clock=clock)
+        for n in ("吴强", "郑国庆", "冯立")
+    ]
     for worker in crew:
         train(worker)
-    expired = registers.add_user(session, enterprise=ent, name="蒋过期（培训已过期）",
-                                 roles=["entrant"], clock=clock)
+    expired = registers.add_user(
+        session, enterprise=ent, name="蒋过期（培训已过期）", roles=["entrant"], clock=clock
+    )
     train(expired, months_ago=14)
-    failed = registers.add_user(session, enterprise=ent, name="韩未过（考核不合格）",
-                                roles=["entrant"], clock=clock)
+    failed = registers.add_user(
+        session, enterprise=ent, name="韩未过（考核不合格）", roles=["entrant"], clock=clock
+    )
     train(failed, passed=False)
-    acme_worker = registers.add_user(session, enterprise=ent, name="杨承包工",
-                                     roles=["entrant"], clock=clock, contractor=acme)
+    acme_worker = registers.add_user(
+        session, enterprise=ent, name="杨承包工", roles=["entrant"], clock=clock, contractor=acme
+    )
     train(acme_worker)
-    attendant2 = registers.add_user(session, enterprise=ent, name="何监护", roles=["attendant"],
-                                    clock=clock)
+    attendant2 = registers.add_user(
+        session, enterprise=ent, name="何监护", roles=["attendant"], clock=clock
+    )
     train(attendant2)
     train(attendant2, kind="attendant_competence")
 
     due = today + timedelta(days=200)
     detector = registers.add_equipment(
-        session, ent, kind="gas_detector", serial="D-01", name="泵吸式四合一气体检测报警仪",
-        gases=["o2", "lel", "h2s", "co"], pump_suction=True, due_on=due, clock=clock)
+        session,
+        ent,
+        kind="gas_detector",
+        serial="D-01",
+        name="泵吸式四合一气体检测报警仪",
+        gases=["o2", "lel", "h2s", "co"],
+        pump_suction=True,
+        due_on=due,
+        clock=clock,
+    )
     registers.add_equipment(
-        session, ent, kind="gas_detector", serial="D-02", name="扩散式一氧化碳检测仪（校准过期）",
-        gases=["o2", "co"], due_on=today - timedelta(days=83), clock=clock)
+        session,
+        ent,
+        kind="gas_detector",
+        serial="D-02",
+        name="扩散式一氧化碳检测仪（校准过期）",
+        gases=["o2", "co"],
+        due_on=today - timedelta(days=83),
+        clock=clock,
+    )
     co2_detector = registers.add_equipment(
-        session, ent, kind="gas_detector", serial="D-03", name="泵吸式五合一气体检测报警仪",
-        gases=["o2", "lel", "h2s", "co", "co2"], pump_suction=True, due_on=due, clock=clock)
-    fan = registers.add_equipment(session, ent, kind="fan", serial="F-01", name="防爆轴流风机",
-                                  due_on=due, clock=clock)
-    scba = registers.add_equipment(session, ent, kind="scba", serial="R-01",
-                                   name="正压式空气呼吸器", due_on=due, clock=clock)
-    harness = registers.add_equipment(session, ent, kind="harness", serial="H-01",
-                                      name="全身式安全带", due_on=due, clock=clock)
-    registers.add_equipment(session, ent, kind="tripod", serial="T-01", name="救援三脚架",
-                            due_on=due, clock=clock)
+        session,
+        ent,
+        kind="gas_detector",
+        serial="D-03",
+        name="泵吸式五合一气体检测报警仪",
+        gases=["o2", "lel", "h2s", "co", "co2"],
+        pump_suction=True,
+        due_on=due,
+        clock=clock,
+    )
+    fan = registers.add_equipment(
+        session, ent, kind="fan", serial="F-01", name="防爆轴流风机", due_on=due, clock=clock
+    )
+    scba = registers.add_equipment(
+        session, ent, kind="scba", serial="R-01", name="正压式空气呼吸器", due_on=due, clock=clock
+    )
+    harness = registers.add_equipment(
+        session, ent, kind="harness", serial="H-01", name="全身式安全带", due_on=due, clock=clock
+    )
+    registers.add_equipment(
+        session, ent, kind="tripod", serial="T-01", name="救援三脚架", due_on=due, clock=clock
+    )
     kit = [detector, fan, scba, harness]
 
     spaces = {}
     for code, name, cls, hazards, controls, location, deep in SPACES:
         spaces[code] = registers.add_space(
-            session, ent, code=code, name=name, catalogue_class=cls, hazards=hazards,
-            control_measures=controls, isolation_measures=["入口上锁", "设置隔离栏"],
-            location=location, deep=deep, clock=clock,
+            session,
+            ent,
+            code=code,
+            name=name,
+            catalogue_class=cls,
+            hazards=hazards,
+            control_measures=controls,
+            isolation_measures=["入口上锁", "设置隔离栏"],
+            location=location,
+            deep=deep,
+            clock=clock,
             sign_placed_on=today - timedelta(days=90) if code != "CT-01" else None,
-            industry="metallurgy")
+            industry="metallurgy",
+        )
     session.flush()
 
     window = dict(window_start=now - timedelta(minutes=30), window_end=now + timedelta(hours=8))
-    people = dict(attendant=users["attendant"], entrants=[users["entrant"], crew[0]],
-                  rescuers=[users["rescuer"]], equipment=kit)
+    people = dict(
+        attendant=users["attendant"],
+        entrants=[users["entrant"], crew[0]],
+        rescuers=[users["rescuer"]],
+        equipment=kit,
+    )
 
     def permit(space: str, task: str, purpose: str, until: str, **extra) -> Permit:
         fields = {**window, **people, **extra}
         used_detector = fields.pop("detector", detector)
-        p = registers.create_permit(session, space=spaces[space], requester=users["approver"],
-                                    task_type=task, purpose=purpose, clock=clock, **fields)
+        p = registers.create_permit(
+            session,
+            space=spaces[space],
+            requester=users["approver"],
+            task_type=task,
+            purpose=purpose,
+            clock=clock,
+            **fields,
+        )
         _drive(session, p, until, users, clock, detector=used_detector)
         return p
 
     permit("CT-01", "inspection", "电缆沟巡检（草稿）", "draft")
     permit("WS-01", "dredging", "污水池清淤（待主要负责人审批：重大风险）", "pending_approval")
-    permit("AT-01", "maintenance", "酸罐人孔检修（已审批）", "approved",
-           equipment=[co2_detector, fan, scba, harness], detector=co2_detector)
-    working = permit("CP-01", "cleaning", "冷凝水井清理（作业中）", "working",
-                     contractor=acme, entrants=[acme_worker, crew[1]])
-    engine.apply(session, working, "check_in", users["attendant"],
-                 {"person": acme_worker.id}, clock=clock)
+    permit(
+        "AT-01",
+        "maintenance",
+        "酸罐人孔检修（已审批）",
+        "approved",
+        equipment=[co2_detector, fan, scba, harness],
+        detector=co2_detector,
+    )
+    working = permit(
+        "CP-01",
+        "cleaning",
+        "冷凝水井清理（作业中）",
+        "working",
+        contractor=acme,
+        entrants=[acme_worker, crew[1]],
+    )
+    engine.apply(
+        session, working, "check_in", users["attendant"], {"person": acme_worker.id}, clock=clock
+    )
     permit("EP-01", "maintenance", "电除尘器检修（已暂停）", "suspended")
-    permit("HS-02", "inspection", "热风炉内部检查（已关闭）", "closed", attendant=attendant2,
-           entrants=[crew[2]])
+    permit(
+        "HS-02",
+        "inspection",
+        "热风炉内部检查（已关闭）",
+        "closed",
+        attendant=attendant2,
+        entrants=[crew[2]],
+    )
     permit("BT-01", "cleaning", "苯罐清理（已取消）", "cancelled")
     return True
 
 
-def _drive(session: Session, p: Permit, until: str, users: dict[str, User], clock: Clock,
-           detector) -> None:
+def _drive(
+    session: Session, p: Permit, until: str, users: dict[str, User], clock: Clock, detector
+) -> None:
     approver = users["principal"]
     attendant = p.attendant
     steps = {
         "submit": (p.requester, {}),
         "approve": (approver, {"password": DEMO_PASSWORD}),
         "release_isolation": (attendant, {"isolation": "入口锁具已打开，隔离栏移开"}),
-        "brief": (attendant, {"acknowledged": [u.id for u in p.entrants],
-                              "confirmed": list(p.control_measures)}),
+        "brief": (
+            attendant,
+            {"acknowledged": [u.id for u in p.entrants], "confirmed": list(p.control_measures)},
+        ),
         "start_ventilation": (attendant, {}),
         "record_gas_test": (attendant, {"detector": detector.id, "readings": _readings(p)}),
-        "start_work": (attendant, {"confirmed": ["ppe", "rescue_equipment", "communication",
-                                                 "ventilation_running"]}),
+        "start_work": (
+            attendant,
+            {"confirmed": ["ppe", "rescue_equipment", "communication", "ventilation_running"]},
+        ),
     }
     order = list(steps)
-    target = {"draft": 0, "pending_approval": 1, "approved": 2, "working": 7, "suspended": 7,
-              "closed": 7, "cancelled": 1}[until]
+    target = {
+        "draft": 0,
+        "pending_approval": 1,
+        "approved": 2,
+        "working": 7,
+        "suspended": 7,
+        "closed": 7,
+        "cancelled": 1,
+    }[until]
     for event in order[:target]:
         actor, data = steps[event]
         engine.apply(session, p, event, actor, data, clock=clock)
     if until == "suspended":
-        engine.apply(session, p, "suspend", attendant, {"reason": "风机故障，暂停作业"}, clock=clock)
+        engine.apply(
+            session, p, "suspend", attendant, {"reason": "风机故障，暂停作业"}, clock=clock
+        )
     elif until == "closed":
-        engine.apply(session, p, "finish", attendant, {"confirmed": [
-            "people_out", "tools_out", "entrance_closed", "isolation_restored"]}, clock=clock)
+        engine.apply(
+            session,
+            p,
+            "finish",
+            attendant,
+            {"confirmed": ["people_out", "tools_out", "entrance_closed", "isolation_restored"]},
+            clock=clock,
+        )
         engine.apply(session, p, "close", approver, {}, clock=clock)
     elif until == "cancelled":
         engine.apply(session, p, "cancel", p.requester, {"reason": "生产计划调整"}, clock=clock)
@@ -190,8 +363,16 @@ def _readings(p: Permit) -> list[dict]:
     from . import gas
     from .engine import workflow_of
 
-    units = {"o2": ("%vol", 20.8), "lel": ("%LEL", 0), "h2s": ("mg/m3", 0.6),
-             "co": ("mg/m3", 3), "co2": ("mg/m3", 900)}
+    units = {
+        "o2": ("%vol", 20.8),
+        "lel": ("%LEL", 0),
+        "h2s": ("mg/m3", 0.6),
+        "co": ("mg/m3", 3),
+        "co2": ("mg/m3", 900),
+    }
     points = ["upper", "middle", "lower"] if p.space.deep else [""]
-    return [{"gas": g, "value": units[g][1], "unit": units[g][0], "point": pt}
-            for g in gas.gases_to_test(p.hazards, workflow_of(p)) for pt in points]
+    return [
+        {"gas": g, "value": units[g][1], "unit": units[g][0], "point": pt}
+        for g in gas.gases_to_test(p.hazards, workflow_of(p))
+        for pt in points
+    ]

@@ -3,6 +3,7 @@
 One function answers both "may I?" and "why not?" (blocked_by); apply refuses with exactly
 those reasons. The state machine is built once per workflow and shared; the caller commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,7 +15,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, workflow as workflows
+from . import audit
+from . import workflow as workflows
 from .clock import Clock
 from .errors import Blocked, Conflict, InvalidInput, Reason, plain
 from .models import User
@@ -37,23 +39,43 @@ def workflow_of(subject: Any) -> Workflow:
     return workflows.get(subject.workflow, subject.workflow_version)
 
 
-def _context(session: Session, subject: Any, event: str, actor: User | None,
-             data: Mapping[str, Any] | None, now: datetime, client_time: datetime | None,
-             ) -> tuple[Context | None, list[Reason]]:
+def _context(
+    session: Session,
+    subject: Any,
+    event: str,
+    actor: User | None,
+    data: Mapping[str, Any] | None,
+    now: datetime,
+    client_time: datetime | None,
+) -> tuple[Context | None, list[Reason]]:
     wf = workflow_of(subject)
     definition = wf.events.get(event)
     if definition is None:
-        return None, [plain("unknown_event", "未知操作：{event}", "Unknown event: {event}",
-                            event=event)]
-    ctx = Context(session=session, subject=subject, event=definition, actor=actor,
-                  data=dict(data or {}), now=now, workflow=wf, client_time=client_time)
+        return None, [
+            plain("unknown_event", "未知操作：{event}", "Unknown event: {event}", event=event)
+        ]
+    ctx = Context(
+        session=session,
+        subject=subject,
+        event=definition,
+        actor=actor,
+        data=dict(data or {}),
+        now=now,
+        workflow=wf,
+        client_time=client_time,
+    )
     if subject.state not in definition.sources:
-        return ctx, [plain(
-            "wrong_state", "当前状态“{state}”下不能{event}", "Cannot {event_en} while {state_en}",
-            state=wf.state_label(subject.state, "zh"), event=wf.event_label(event, "zh"),
-            state_en=wf.state_label(subject.state, "en").lower(),
-            event_en=wf.event_label(event, "en").lower(),
-        )]
+        return ctx, [
+            plain(
+                "wrong_state",
+                "当前状态“{state}”下不能{event}",
+                "Cannot {event_en} while {state_en}",
+                state=wf.state_label(subject.state, "zh"),
+                event=wf.event_label(event, "zh"),
+                state_en=wf.state_label(subject.state, "en").lower(),
+                event_en=wf.event_label(event, "en").lower(),
+            )
+        ]
     return ctx, []
 
 
@@ -64,13 +86,19 @@ def _guard_reasons(ctx: Context, with_input: bool) -> list[Reason]:
         if text.input and not with_input:
             continue  # judged when the form that collects the data is sent
         for params in GUARDS[name](ctx):
-            reasons.append(Reason(rule=name, cite=text.cite, template=text.template,
-                                  params=params))
+            reasons.append(Reason(rule=name, cite=text.cite, template=text.template, params=params))
     return reasons
 
 
-def blocked_by(session: Session, subject: Any, event: str, actor: User | None, *,
-               clock: Clock, data: Mapping[str, Any] | None = None) -> list[Reason]:
+def blocked_by(
+    session: Session,
+    subject: Any,
+    event: str,
+    actor: User | None,
+    *,
+    clock: Clock,
+    data: Mapping[str, Any] | None = None,
+) -> list[Reason]:
     """Why this actor cannot fire this event now; empty when they can.
 
     Without data, the guards that judge the event's data (readings, confirmations,
@@ -82,18 +110,30 @@ def blocked_by(session: Session, subject: Any, event: str, actor: User | None, *
     return _guard_reasons(ctx, with_input=data is not None)
 
 
-def allowed_events(session: Session, subject: Any, actor: User | None, *,
-                   clock: Clock) -> list[str]:
+def allowed_events(
+    session: Session, subject: Any, actor: User | None, *, clock: Clock
+) -> list[str]:
     """The events this actor could fire now (given the right data): the buttons to show."""
     wf = workflow_of(subject)
-    return [name for name, ev in wf.events.items()
-            if subject.state in ev.sources
-            and not blocked_by(session, subject, name, actor, clock=clock)]
+    return [
+        name
+        for name, ev in wf.events.items()
+        if subject.state in ev.sources
+        and not blocked_by(session, subject, name, actor, clock=clock)
+    ]
 
 
-def apply(session: Session, subject: Any, event: str, actor: User | None,
-          data: Mapping[str, Any] | None = None, *, clock: Clock,
-          client_time: datetime | None = None, expected_version: int | None = None) -> Applied:
+def apply(
+    session: Session,
+    subject: Any,
+    event: str,
+    actor: User | None,
+    data: Mapping[str, Any] | None = None,
+    *,
+    clock: Clock,
+    client_time: datetime | None = None,
+    expected_version: int | None = None,
+) -> Applied:
     """Fire one event: check, record its facts, move the state, append the audit entry.
 
     Everything happens in the caller's transaction and is flushed; the caller commits,
@@ -107,8 +147,12 @@ def apply(session: Session, subject: Any, event: str, actor: User | None,
         raise Conflict([_changed_meanwhile()])
     missing = [f for f in ctx.event.requires if ctx.data.get(f) in (None, "", [], {})]
     if missing and not reasons:
-        raise InvalidInput([plain("missing_field", "缺少必填项：{field}", "Missing field: {field}",
-                                  field=f) for f in missing])
+        raise InvalidInput(
+            [
+                plain("missing_field", "缺少必填项：{field}", "Missing field: {field}", field=f)
+                for f in missing
+            ]
+        )
     if reasons:
         raise Blocked(reasons)
     reasons = _guard_reasons(ctx, with_input=True)
@@ -126,11 +170,16 @@ def apply(session: Session, subject: Any, event: str, actor: User | None,
     try:
         session.flush()  # the version check: of two concurrent events one fails here
         audit.append(
-            session, enterprise_id=subject.enterprise_id,
-            actor_id=actor.id if actor else None, actor_role=ctx.acting_as or "system",
-            subject_type=type(subject).__tablename__, subject_id=subject.id, event=event,
+            session,
+            enterprise_id=subject.enterprise_id,
+            actor_id=actor.id if actor else None,
+            actor_role=ctx.acting_as or "system",
+            subject_type=type(subject).__tablename__,
+            subject_id=subject.id,
+            event=event,
             data={"from": source, "to": subject.state, **_public(ctx.data), **ctx.audit},
-            at=now, client_at=client_time,
+            at=now,
+            client_at=client_time,
         )
     except StaleDataError as exc:
         raise Conflict([_changed_meanwhile()]) from exc
@@ -146,5 +195,8 @@ def _public(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _changed_meanwhile() -> Reason:
-    return plain("conflict", "作业票已被他人更新，请刷新后重试",
-                 "The permit changed meanwhile: reload and try again")
+    return plain(
+        "conflict",
+        "作业票已被他人更新，请刷新后重试",
+        "The permit changed meanwhile: reload and try again",
+    )

@@ -1,4 +1,5 @@
 """Domain errors. Each carries reasons; a reason names the rule and the article it enforces."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

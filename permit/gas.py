@@ -3,6 +3,7 @@
 mg/m³ = ppm × M / Vm, with M the molar mass (g/mol) and Vm the molar volume the workflow
 states (24.45 L/mol at 25 °C and 101.325 kPa); 1 %vol = 10,000 ppm.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,9 +14,17 @@ from typing import Any
 from .workflow import Workflow, figure
 
 UNIT_ALIASES = {
-    "%vol": "%vol", "% vol": "%vol", "vol%": "%vol", "%": "%vol", "%v/v": "%vol",
-    "%lel": "%LEL", "% lel": "%LEL", "lel%": "%LEL",
-    "mg/m3": "mg/m3", "mg/m³": "mg/m3", "mg/m^3": "mg/m3",
+    "%vol": "%vol",
+    "% vol": "%vol",
+    "vol%": "%vol",
+    "%": "%vol",
+    "%v/v": "%vol",
+    "%lel": "%LEL",
+    "% lel": "%LEL",
+    "lel%": "%LEL",
+    "mg/m3": "mg/m3",
+    "mg/m³": "mg/m3",
+    "mg/m^3": "mg/m3",
     "ppm": "ppm",
 }
 
@@ -66,25 +75,51 @@ def problems(reading: Mapping[str, Any], workflow: Workflow) -> list[dict[str, A
     unit = normalise_unit(reading.get("unit", ""))
     if unit is None or unit not in gases[gas]["units"]:
         allowed = ", ".join(gases[gas]["units"])
-        return [{"problem": {"zh": f"{gases[gas]['zh']}的单位 {reading.get('unit')!r} 无效（可用：{allowed}）",
-                             "en": f"unit {reading.get('unit')!r} is not valid for {gas} ({allowed})"}}]
+        return [
+            {
+                "problem": {
+                    "zh": f"{gases[gas]['zh']}的单位 {reading.get('unit')!r} 无效"
+                    f"（可用：{allowed}）",
+                    "en": f"unit {reading.get('unit')!r} is not valid for {gas} ({allowed})",
+                }
+            }
+        ]
     value = reading.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float):
         try:
             value = float(str(value).strip())
         except ValueError:
-            return [{"problem": {"zh": f"{gases[gas]['zh']}的读数 {reading.get('value')!r} 不是数字",
-                                 "en": f"{gas} reading {reading.get('value')!r} is not a number"}}]
+            return [
+                {
+                    "problem": {
+                        "zh": f"{gases[gas]['zh']}的读数 {reading.get('value')!r} 不是数字",
+                        "en": f"{gas} reading {reading.get('value')!r} is not a number",
+                    }
+                }
+            ]
     bounds = workflow.section("plausible")[unit]
     if not math.isfinite(value) or not bounds["min"] <= value <= bounds["max"]:
-        return [{"problem": {
-            "zh": f"{gases[gas]['zh']}读数 {value} {unit} 超出物理范围（{bounds['min']}～{bounds['max']}）",
-            "en": f"{gas} reading {value} {unit} is outside the physical range "
-                  f"{bounds['min']}–{bounds['max']}"}}]
+        return [
+            {
+                "problem": {
+                    "zh": f"{gases[gas]['zh']}读数 {value} {unit} 超出物理范围"
+                    f"（{bounds['min']}～{bounds['max']}）",
+                    "en": f"{gas} reading {value} {unit} is outside the physical range "
+                    f"{bounds['min']}–{bounds['max']}",
+                }
+            }
+        ]
     points = workflow.section("gas_tests").get("deep_points", [])
     point = reading.get("point") or ""
     if point and point not in points:
-        return [{"problem": {"zh": f"未知检测部位 {point!r}", "en": f"unknown sampling point {point!r}"}}]
+        return [
+            {
+                "problem": {
+                    "zh": f"未知检测部位 {point!r}",
+                    "en": f"unknown sampling point {point!r}",
+                }
+            }
+        ]
     return []
 
 

@@ -1,4 +1,5 @@
 """Password hashing with Argon2id (a memory-hard KDF); also the e-signature check."""
+
 from __future__ import annotations
 
 import os

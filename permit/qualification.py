@@ -1,4 +1,5 @@
 """Who may take part today: training validity (art. 7) and attendant competence (art. 4)."""
+
 from __future__ import annotations
 
 import calendar
@@ -43,6 +44,8 @@ def is_qualified(user: User, kind: str, on: date, workflow: Workflow) -> bool:
 def required_kinds(permit_role: str, guard: str, workflow: Workflow) -> list[str]:
     """The training kinds a person in this permit role needs, checked by this guard."""
     return [
-        kind for kind, spec in workflow.section("training").items()
-        if permit_role in spec.get("required_of", []) and spec.get("guard", "people_trained") == guard
+        kind
+        for kind, spec in workflow.section("training").items()
+        if permit_role in spec.get("required_of", [])
+        and spec.get("guard", "people_trained") == guard
     ]

@@ -1,4 +1,5 @@
 """Workflow definitions as data: load a TOML file, validate it, build its one shared machine."""
+
 from __future__ import annotations
 
 import tomllib
@@ -151,8 +152,12 @@ def load(path: Path | str) -> Workflow:
         _require_cite(lines, spec, f"guard '{name}'", f"[guards.{name}]")
         if name not in rules.GUARDS:
             raise lines.error(f"unknown guard '{name}': no rule of that name", f"[guards.{name}]")
-        guards[name] = RuleText(name, spec["cite"], _texts(lines, spec, f"[guards.{name}]"),
-                                bool(spec.get("input", False)))
+        guards[name] = RuleText(
+            name,
+            spec["cite"],
+            _texts(lines, spec, f"[guards.{name}]"),
+            bool(spec.get("input", False)),
+        )
     outcomes = {}
     for name, spec in raw.get("outcomes", {}).items():
         _require_cite(lines, spec, f"outcome '{name}'", f"[outcomes.{name}]")
@@ -172,8 +177,9 @@ def load(path: Path | str) -> Workflow:
         for t in spec.get("transitions", []):
             for end in ("from", "to"):
                 if t.get(end) not in states:
-                    raise lines.error(f"event '{name}': unknown state '{t.get(end)}'", where,
-                                      f'"{t.get(end)}"')
+                    raise lines.error(
+                        f"event '{name}': unknown state '{t.get(end)}'", where, f'"{t.get(end)}"'
+                    )
             when = t.get("when")
             if when is not None and when not in outcomes:
                 raise lines.error(f"event '{name}': unknown outcome '{when}'", where, when)
@@ -184,13 +190,18 @@ def load(path: Path | str) -> Workflow:
             if guard not in guards:
                 raise lines.error(
                     f"event '{name}': unknown guard '{guard}' (not declared in [guards] or "
-                    "no rule of that name)", where, f'"{guard}"')
+                    "no rule of that name)",
+                    where,
+                    f'"{guard}"',
+                )
         effect = spec.get("effect")
         if effect is not None and effect not in rules.EFFECTS:
             raise lines.error(f"event '{name}': unknown effect '{effect}'", where, "effect")
         checklist = spec.get("checklist")
         if checklist is not None and checklist not in raw.get("checklists", {}):
-            raise lines.error(f"event '{name}': unknown checklist '{checklist}'", where, "checklist")
+            raise lines.error(
+                f"event '{name}': unknown checklist '{checklist}'", where, "checklist"
+            )
         events[name] = EventDef(
             name=name,
             labels=_texts(lines, spec, where),
@@ -205,9 +216,16 @@ def load(path: Path | str) -> Workflow:
     _check_sections(lines, raw)
 
     workflow = Workflow(
-        name=head["name"], version=head["version"], path=path, initial=head["initial"],
-        final=frozenset(head["final"]), states=states, events=events, guards=guards,
-        outcomes=outcomes, raw=raw,
+        name=head["name"],
+        version=head["version"],
+        path=path,
+        initial=head["initial"],
+        final=frozenset(head["final"]),
+        states=states,
+        events=events,
+        guards=guards,
+        outcomes=outcomes,
+        raw=raw,
     )
     workflow.machine = _build_machine(workflow)
     return workflow
@@ -239,16 +257,20 @@ def _check_reachable(lines: _Lines, initial: str, states: Mapping, events: Mappi
                 queue.append(nxt)
     for state in states:
         if state not in seen:
-            raise lines.error(f"state '{state}' is unreachable from '{initial}'",
-                              f"[states.{state}]")
+            raise lines.error(
+                f"state '{state}' is unreachable from '{initial}'", f"[states.{state}]"
+            )
 
 
 def _check_figure(lines: _Lines, raw: Any, what: str, *where: str) -> None:
     if not isinstance(raw, dict) or "value" not in raw:
         raise lines.error(f"{what}: a figure needs a value and a unit", *where)
     if raw.get("unit") not in UNITS:
-        raise lines.error(f"{what}: figure {raw.get('value')} has no known unit "
-                          f"(got {raw.get('unit')!r}; known: {', '.join(sorted(UNITS))})", *where)
+        raise lines.error(
+            f"{what}: figure {raw.get('value')} has no known unit "
+            f"(got {raw.get('unit')!r}; known: {', '.join(sorted(UNITS))})",
+            *where,
+        )
 
 
 def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
@@ -267,15 +289,21 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
                 raise lines.error(f"gas '{name}': unknown unit {unit!r}", where, "units")
     if "conversion" in raw:
         _require_cite(lines, raw["conversion"], "conversion", "[conversion]")
-        _check_figure(lines, raw["conversion"].get("molar_volume"), "molar volume",
-                      "[conversion]", "molar_volume")
+        _check_figure(
+            lines,
+            raw["conversion"].get("molar_volume"),
+            "molar volume",
+            "[conversion]",
+            "molar_volume",
+        )
     tests = raw.get("gas_tests")
     if tests is not None:
         for key in ("validity", "interruption"):
             _check_figure(lines, tests.get(key), f"gas_tests.{key}", "[gas_tests]", key)
             if not tests.get(f"{key}_cite"):
-                raise lines.error(f"gas_tests.{key} has no citation ('{key}_cite')",
-                                  "[gas_tests]", key)
+                raise lines.error(
+                    f"gas_tests.{key} has no citation ('{key}_cite')", "[gas_tests]", key
+                )
         for gas in tests.get("always", []):
             if gas not in gases:
                 raise lines.error(f"gas_tests.always: unknown gas '{gas}'", "[gas_tests]")

@@ -1,4 +1,5 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL (TEST_POSTGRES_URL)."""
+
 from __future__ import annotations
 
 import os

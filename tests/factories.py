@@ -1,4 +1,5 @@
 """Test data: a small, valid enterprise, and permits driven to any state."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,12 +15,21 @@ PASSWORD = "demo"
 
 # The happy path, event by event, with the data each event needs.
 PATH = [
-    "submit", "approve", "release_isolation", "brief", "start_ventilation",
-    "record_gas_test", "start_work",
+    "submit",
+    "approve",
+    "release_isolation",
+    "brief",
+    "start_ventilation",
+    "record_gas_test",
+    "start_work",
 ]
 STATE_AFTER = {
-    "submit": "pending_approval", "approve": "approved", "release_isolation": "isolation_released",
-    "brief": "briefed", "start_ventilation": "ventilating", "record_gas_test": "tested",
+    "submit": "pending_approval",
+    "approve": "approved",
+    "release_isolation": "isolation_released",
+    "brief": "briefed",
+    "start_ventilation": "ventilating",
+    "record_gas_test": "tested",
     "start_work": "working",
 }
 START_WORK_ITEMS = ["ppe", "rescue_equipment", "communication", "ventilation_running"]
@@ -35,27 +45,57 @@ class World:
     def today(self) -> date:
         return local_date(self.clock.now())
 
-    def person(self, name: str, roles=(), *, trained: bool = True, competent: bool = False,
-               username: str | None = None, enterprise=None, contractor=None) -> User:
+    def person(
+        self,
+        name: str,
+        roles=(),
+        *,
+        trained: bool = True,
+        competent: bool = False,
+        username: str | None = None,
+        enterprise=None,
+        contractor=None,
+    ) -> User:
         user = registers.add_user(
-            self.session, enterprise=enterprise or self.enterprise, name=name, roles=roles,
-            username=username, password=PASSWORD if username else None, clock=self.clock,
+            self.session,
+            enterprise=enterprise or self.enterprise,
+            name=name,
+            roles=roles,
+            username=username,
+            password=PASSWORD if username else None,
+            clock=self.clock,
             contractor=contractor,
         )
         if trained:
-            registers.record_training(self.session, user, kind="annual", passed=True,
-                                      taken_on=self.today - timedelta(days=30), clock=self.clock)
+            registers.record_training(
+                self.session,
+                user,
+                kind="annual",
+                passed=True,
+                taken_on=self.today - timedelta(days=30),
+                clock=self.clock,
+            )
         if competent:
-            registers.record_training(self.session, user, kind="attendant_competence",
-                                      passed=True, taken_on=self.today - timedelta(days=30),
-                                      clock=self.clock)
+            registers.record_training(
+                self.session,
+                user,
+                kind="attendant_competence",
+                passed=True,
+                taken_on=self.today - timedelta(days=30),
+                clock=self.clock,
+            )
         return user
 
     def build(self) -> None:
         s, c = self.session, self.clock
         self.enterprise = registers.create_enterprise(
-            s, code="QY1", name="示例食品有限公司", industry="light", clock=c,
-            emergency_phone="0571-12345678")
+            s,
+            code="QY1",
+            name="示例食品有限公司",
+            industry="light",
+            clock=c,
+            emergency_phone="0571-12345678",
+        )
         self.principal = self.person("王主任", ["principal"], username="principal")
         self.deputy = self.person("李副总", ["deputy"], username="deputy")
         self.approver = self.person("赵科长", ["approver"], username="approver")
@@ -66,22 +106,61 @@ class World:
         self.rescuer = self.person("郑救援", ["rescuer"])
         due = self.today + timedelta(days=180)
         self.detector = registers.add_equipment(
-            s, self.enterprise, kind="gas_detector", serial="D-01", name="泵吸式四合一检测仪",
-            gases=["o2", "lel", "h2s", "co"], pump_suction=True, due_on=due, clock=c)
-        self.fan = registers.add_equipment(s, self.enterprise, kind="fan", serial="F-01",
-                                           name="防爆轴流风机", due_on=due, clock=c)
-        self.scba = registers.add_equipment(s, self.enterprise, kind="scba", serial="R-01",
-                                            name="正压式空气呼吸器", due_on=due, clock=c)
-        self.harness = registers.add_equipment(s, self.enterprise, kind="harness", serial="H-01",
-                                               name="全身式安全带", due_on=due, clock=c)
+            s,
+            self.enterprise,
+            kind="gas_detector",
+            serial="D-01",
+            name="泵吸式四合一检测仪",
+            gases=["o2", "lel", "h2s", "co"],
+            pump_suction=True,
+            due_on=due,
+            clock=c,
+        )
+        self.fan = registers.add_equipment(
+            s, self.enterprise, kind="fan", serial="F-01", name="防爆轴流风机", due_on=due, clock=c
+        )
+        self.scba = registers.add_equipment(
+            s,
+            self.enterprise,
+            kind="scba",
+            serial="R-01",
+            name="正压式空气呼吸器",
+            due_on=due,
+            clock=c,
+        )
+        self.harness = registers.add_equipment(
+            s,
+            self.enterprise,
+            kind="harness",
+            serial="H-01",
+            name="全身式安全带",
+            due_on=due,
+            clock=c,
+        )
         self.pit = registers.add_space(
-            s, self.enterprise, code="WS-01", name="1号污水处理池", clock=c,
-            catalogue_class="sewage_pool", hazards=["h2s", "o2_deficiency"],
+            s,
+            self.enterprise,
+            code="WS-01",
+            name="1号污水处理池",
+            clock=c,
+            catalogue_class="sewage_pool",
+            hazards=["h2s", "o2_deficiency"],
             control_measures=["作业前强制通风30分钟", "持续检测硫化氢浓度"],
-            isolation_measures=["入口上锁", "隔离栏"], sign_placed_on=self.today)
+            isolation_measures=["入口上锁", "隔离栏"],
+            sign_placed_on=self.today,
+            deep=True,
+        )
         self.tank = registers.add_space(
-            s, self.enterprise, code="TK-01", name="贮糖罐", clock=c, catalogue_class="sugar_tank",
-            hazards=["o2_deficiency"], control_measures=["通风换气"], isolation_measures=["上锁"])
+            s,
+            self.enterprise,
+            code="TK-01",
+            name="贮糖罐",
+            clock=c,
+            catalogue_class="sugar_tank",
+            hazards=["o2_deficiency"],
+            control_measures=["通风换气"],
+            isolation_measures=["上锁"],
+        )
 
     def equipment(self):
         return [self.detector, self.fan, self.scba, self.harness]
@@ -90,10 +169,16 @@ class World:
         """A draft permit that would pass every submit guard unless overridden."""
         now = self.clock.now()
         fields: dict[str, Any] = dict(
-            space=self.pit, requester=self.requester, task_type="cleaning", purpose="清淤",
-            window_start=now - timedelta(minutes=5), window_end=now + timedelta(hours=8),
-            attendant=self.attendant, entrants=[self.entrant, self.entrant2],
-            rescuers=[self.rescuer], equipment=self.equipment(),
+            space=self.pit,
+            requester=self.requester,
+            task_type="cleaning",
+            purpose="清淤",
+            window_start=now - timedelta(minutes=5),
+            window_end=now + timedelta(hours=8),
+            attendant=self.attendant,
+            entrants=[self.entrant, self.entrant2],
+            rescuers=[self.rescuer],
+            equipment=self.equipment(),
         )
         fields.update(overrides)
         permit = registers.create_permit(self.session, clock=self.clock, **fields)
@@ -113,7 +198,8 @@ class World:
         points = ["upper", "middle", "lower"] if permit.space.deep else [""]
         return [
             {"gas": g, "value": values.get(g, default[g]), "unit": units[g], "point": p}
-            for g in gas.gases_to_test(permit.hazards, wf) for p in points
+            for g in gas.gases_to_test(permit.hazards, wf)
+            for p in points
         ]
 
     def data_for(self, permit: Permit, event: str, **extra: Any) -> dict[str, Any]:
@@ -121,8 +207,10 @@ class World:
             "approve": {"password": PASSWORD},
             "reject": {"reason": "措施不全"},
             "release_isolation": {"isolation": "入口上锁已解除"},
-            "brief": {"acknowledged": [u.id for u in permit.entrants],
-                      "confirmed": list(permit.control_measures)},
+            "brief": {
+                "acknowledged": [u.id for u in permit.entrants],
+                "confirmed": list(permit.control_measures),
+            },
             "record_gas_test": {"detector": self.detector.id, "readings": self.readings(permit)},
             "start_work": {"confirmed": START_WORK_ITEMS},
             "finish": {"confirmed": FINISH_ITEMS},
@@ -143,9 +231,16 @@ class World:
     def fire(self, permit: Permit, event: str, actor: User | None = None, **data: Any):
         """Apply one event as the person who would, commit; roll back and re-raise on refusal."""
         actor = actor or self.actor_for(permit, event)
+        self.clock.advance(minutes=1)  # each step takes time: "after ventilation" means after
         try:
-            result = engine.apply(self.session, permit, event, actor,
-                                  self.data_for(permit, event, **data), clock=self.clock)
+            result = engine.apply(
+                self.session,
+                permit,
+                event,
+                actor,
+                self.data_for(permit, event, **data),
+                clock=self.clock,
+            )
         except Exception:
             self.session.rollback()
             raise

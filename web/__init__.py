@@ -1,4 +1,5 @@
 """The web app: a Flask factory that wires the domain to HTTP. Thin: parse, call permit/, render."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
 """The full `permit` command: the domain's commands plus `serve`."""
+
 from __future__ import annotations
 
 import click

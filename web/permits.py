@@ -1,4 +1,5 @@
 """Permits: the list of permits with their state."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -16,9 +17,13 @@ bp = Blueprint("permits", __name__)
 @bp.get("/")
 def index():
     session = get_session()
-    permits = session.scalars(
-        select(Permit).options(joinedload(Permit.space)).order_by(Permit.id.desc()).limit(200)
-    ).unique().all()
+    permits = (
+        session.scalars(
+            select(Permit).options(joinedload(Permit.space)).order_by(Permit.id.desc()).limit(200)
+        )
+        .unique()
+        .all()
+    )
     enterprises = {e.id: e for e in session.scalars(select(Enterprise))}
     rows = [(p, enterprises[p.enterprise_id], workflow_of(p).state_label(p.state)) for p in permits]
     return render_template("permits/index.html", rows=rows)

@@ -1,4 +1,5 @@
 """Alembic environment: runs on the engine the caller hands over (see permit.db.migrate)."""
+
 from alembic import context
 
 from permit.models import Base

@@ -1,4 +1,5 @@
 """All models, importable from one place so that the metadata is complete."""
+
 from .audit import AuditEntry, AuditHead
 from .base import Base
 from .contractor import Contractor, SafetyAgreement
@@ -11,7 +12,25 @@ from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signatur
 from .training import TrainingRecord
 
 __all__ = [
-    "AuditEntry", "AuditHead", "Base", "Contractor", "SafetyAgreement", "Enterprise", "Role",
-    "User", "UserRole", "EntryLog", "Equipment", "GasTest", "Reading", "Space", "new_qr_token",
-    "Permit", "PermitCheck", "PermitEquipment", "PermitPerson", "Signature", "TrainingRecord",
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Contractor",
+    "SafetyAgreement",
+    "Enterprise",
+    "Role",
+    "User",
+    "UserRole",
+    "EntryLog",
+    "Equipment",
+    "GasTest",
+    "Reading",
+    "Space",
+    "new_qr_token",
+    "Permit",
+    "PermitCheck",
+    "PermitEquipment",
+    "PermitPerson",
+    "Signature",
+    "TrainingRecord",
 ]

@@ -1,4 +1,5 @@
 """Declarative base, naming convention and the column types every model shares."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

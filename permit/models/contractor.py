@@ -1,4 +1,5 @@
 """Contractors and their safety-management agreements (art. 6)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

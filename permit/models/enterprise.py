@@ -1,4 +1,5 @@
 """Enterprises, their people (users) and the roles people hold."""
+
 from __future__ import annotations
 
 from datetime import datetime

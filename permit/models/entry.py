@@ -1,4 +1,5 @@
 """The entry log: who went in and came out, and when (art. 13)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Protective and rescue equipment (art. 10)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Gas tests and their readings (art. 10, 12, 13)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The ledger of confined spaces (台账, art. 8)."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """The permit (作业审批单) and what hangs off it: people, equipment, confirmations, signatures."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Training records (art. 7) and attendant competence (art. 4 para. 2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,6 +1,7 @@
 """Named rules a workflow file refers to: guards (why not?), effects (record the facts) and
 outcomes (which transition). Registering a rule is how a new workflow gets new behaviour;
 the engine itself never changes."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping

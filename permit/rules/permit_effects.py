@@ -1,5 +1,6 @@
 """Effects of the confined-space permit's events: they record the facts, in the same
 transaction as the state change; the engine writes the audit entry after them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,12 @@ from .permit_guards import _person, passing_fresh_test
 
 def _sign(ctx: Context, kind: str, **extra: Any) -> Signature:
     signature = Signature(
-        permit_id=ctx.permit.id, user_id=ctx.actor.id, kind=kind,
-        role=ctx.acting_as or "", signed_at=ctx.now, **extra,
+        permit_id=ctx.permit.id,
+        user_id=ctx.actor.id,
+        kind=kind,
+        role=ctx.acting_as or "",
+        signed_at=ctx.now,
+        **extra,
     )
     ctx.permit.signatures.append(signature)
     ctx.audit["signature"] = {"kind": kind, "role": signature.role, "tier": signature.tier}
@@ -23,10 +28,15 @@ def _sign(ctx: Context, kind: str, **extra: Any) -> Signature:
 
 def _confirm(ctx: Context, items: list[str]) -> None:
     for item in items:
-        ctx.permit.checks.append(PermitCheck(
-            permit_id=ctx.permit.id, event=ctx.event.name, item=item,
-            confirmed_by_id=ctx.actor.id, confirmed_at=ctx.now,
-        ))
+        ctx.permit.checks.append(
+            PermitCheck(
+                permit_id=ctx.permit.id,
+                event=ctx.event.name,
+                item=item,
+                confirmed_by_id=ctx.actor.id,
+                confirmed_at=ctx.now,
+            )
+        )
     ctx.audit["confirmed"] = items
 
 
@@ -81,23 +91,42 @@ def record_gas_test(ctx: Context) -> None:
     permit: Permit = ctx.permit
     judged = [gas.judge(r, ctx.workflow) for r in ctx.data["readings"]]
     test = GasTest(
-        permit_id=permit.id, tester_id=ctx.actor.id if ctx.actor else None,
-        detector_id=int(ctx.data["detector"]), tested_at=ctx.now, client_time=ctx.client_time,
-        passed=all(j.passed for j in judged), during=permit.state,
+        permit_id=permit.id,
+        tester_id=ctx.actor.id if ctx.actor else None,
+        detector_id=int(ctx.data["detector"]),
+        tested_at=ctx.now,
+        client_time=ctx.client_time,
+        passed=all(j.passed for j in judged),
+        during=permit.state,
     )
     for j in judged:
-        test.readings.append(Reading(
-            permit_id=permit.id, gas=j.gas, point=j.point, value=j.value, unit=j.unit,
-            value_in_limit_unit=j.value_in_limit_unit, limit_unit=j.limit_unit,
-            passed=j.passed, taken_at=ctx.now,
-        ))
+        test.readings.append(
+            Reading(
+                permit_id=permit.id,
+                gas=j.gas,
+                point=j.point,
+                value=j.value,
+                unit=j.unit,
+                value_in_limit_unit=j.value_in_limit_unit,
+                limit_unit=j.limit_unit,
+                passed=j.passed,
+                taken_at=ctx.now,
+            )
+        )
     permit.gas_tests.append(test)
     ctx.outcomes["gas_test_passed"] = test.passed
     ctx.audit["passed"] = test.passed
     ctx.audit["detector"] = test.detector_id
     ctx.audit["readings"] = [
-        {"gas": j.gas, "point": j.point, "value": j.value, "unit": j.unit,
-         "judged": round(j.value_in_limit_unit, 4), "limit_unit": j.limit_unit, "passed": j.passed}
+        {
+            "gas": j.gas,
+            "point": j.point,
+            "value": j.value,
+            "unit": j.unit,
+            "judged": round(j.value_in_limit_unit, 4),
+            "limit_unit": j.limit_unit,
+            "passed": j.passed,
+        }
         for j in judged
     ]
 
@@ -117,20 +146,31 @@ def record_checklist(ctx: Context) -> None:
 def check_in(ctx: Context) -> None:
     person = _person(ctx)
     test = passing_fresh_test(ctx.permit, ctx)
-    ctx.permit.entries.append(EntryLog(
-        permit_id=ctx.permit.id, user_id=person.id, direction="in", at=ctx.now,
-        recorded_by_id=ctx.actor.id, gas_test_id=test.id if test else None,
-    ))
+    ctx.permit.entries.append(
+        EntryLog(
+            permit_id=ctx.permit.id,
+            user_id=person.id,
+            direction="in",
+            at=ctx.now,
+            recorded_by_id=ctx.actor.id,
+            gas_test_id=test.id if test else None,
+        )
+    )
     ctx.audit.update(person=person.id, headcount=ctx.permit.headcount)
 
 
 @effect
 def check_out(ctx: Context) -> None:
     person = _person(ctx)
-    ctx.permit.entries.append(EntryLog(
-        permit_id=ctx.permit.id, user_id=person.id, direction="out", at=ctx.now,
-        recorded_by_id=ctx.actor.id,
-    ))
+    ctx.permit.entries.append(
+        EntryLog(
+            permit_id=ctx.permit.id,
+            user_id=person.id,
+            direction="out",
+            at=ctx.now,
+            recorded_by_id=ctx.actor.id,
+        )
+    )
     ctx.audit.update(person=person.id, headcount=ctx.permit.headcount)
 
 

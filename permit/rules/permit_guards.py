@@ -1,5 +1,6 @@
 """The guards of the confined-space permit (DESIGN §3). Each yields the parameters of its
 message once per violation; the workflow file holds the message and the article it cites."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def _work_day(permit: Permit, ctx: Context):
 
 # -- who acts ---------------------------------------------------------------------------
 
+
 @guard
 def by_requester(ctx: Context) -> Params:
     if ctx.actor is None or ctx.actor.id != ctx.permit.requester_id:
@@ -66,8 +68,10 @@ def by_tier_approver(ctx: Context) -> Params:
     role = signing_role(ctx.actor, ctx.permit, ctx.workflow)
     if role is None:
         tier = current_tier(ctx.permit, ctx.workflow)
-        yield {"tier_name": {"zh": tier["zh"], "en": tier["en"]},
-               "roles": roles_text(tier["approvers"])}
+        yield {
+            "tier_name": {"zh": tier["zh"], "en": tier["en"]},
+            "roles": roles_text(tier["approvers"]),
+        }
     else:
         ctx.acting_as = role
 
@@ -99,6 +103,7 @@ def signature_confirmed(ctx: Context) -> Params:
 
 
 # -- what the permit holds (submit) ------------------------------------------------------
+
 
 @guard
 def space_active(ctx: Context) -> Params:
@@ -197,11 +202,19 @@ def equipment_suited(ctx: Context) -> Params:
             candidates = [e for e in candidates if needed_gases <= set(e.gases)]
         if not candidates:
             names = [kinds_spec[k] for k in need["kinds"]]
-            label = {"zh": "或".join(n["zh"] for n in names), "en": " or ".join(n["en"] for n in names)}
+            label = {
+                "zh": "或".join(n["zh"] for n in names),
+                "en": " or ".join(n["en"] for n in names),
+            }
             if need.get("covers_tested_gases"):
                 gases = ctx.workflow.section("gases")
-                label = {"zh": label["zh"] + "（须能检测" + "、".join(gases[g]["zh"] for g in sorted(needed_gases)) + "）",
-                         "en": label["en"] + " (measuring " + ", ".join(sorted(needed_gases)) + ")"}
+                label = {
+                    "zh": label["zh"]
+                    + "（须能检测"
+                    + "、".join(gases[g]["zh"] for g in sorted(needed_gases))
+                    + "）",
+                    "en": label["en"] + " (measuring " + ", ".join(sorted(needed_gases)) + ")",
+                }
             missing.append(label)
     if missing:
         yield {"missing": _join(missing)}
@@ -213,8 +226,11 @@ def equipment_in_date(ctx: Context) -> Params:
     day = _work_day(permit, ctx)
     for item in permit.equipment:
         if item.status != "in_service" or item.due_on is None or item.due_on < day:
-            yield {"item": item.name, "serial": item.serial,
-                   "since": item.due_on.isoformat() if item.due_on else "—"}
+            yield {
+                "item": item.name,
+                "serial": item.serial,
+                "since": item.due_on.isoformat() if item.due_on else "—",
+            }
 
 
 @guard
@@ -225,16 +241,21 @@ def contractor_agreement_valid(ctx: Context) -> Params:
     start = local_date(permit.window_start) if permit.window_start else local_date(ctx.now)
     end = _work_day(permit, ctx)
     for agreement in permit.contractor.agreements:
-        if agreement.valid_from <= start and end <= agreement.valid_to and (
-            permit.task_type in agreement.scope
+        if (
+            agreement.valid_from <= start
+            and end <= agreement.valid_to
+            and (permit.task_type in agreement.scope)
         ):
             return
     task = ctx.workflow.section("task_types").get(permit.task_type or "", {})
-    yield {"contractor": permit.contractor.name,
-           "task": {"zh": task.get("zh", "—"), "en": task.get("en", "—")}}
+    yield {
+        "contractor": permit.contractor.name,
+        "task": {"zh": task.get("zh", "—"), "en": task.get("en", "—")},
+    }
 
 
 # -- the attendant's steps ---------------------------------------------------------------
+
 
 def _listed(ctx: Context, key: str) -> set[str]:
     value = ctx.data.get(key) or []
@@ -320,18 +341,33 @@ def detector_usable(ctx: Context) -> Params:
     wanted = ctx.data.get("detector")
     detector = next((e for e in permit.equipment if str(e.id) == str(wanted)), None)
     if detector is None or detector.kind != "gas_detector":
-        yield {"serial": str(wanted), "problem": {"zh": "未分配给本作业票的气体检测仪",
-                                                  "en": "not a gas detector assigned to this permit"}}
+        yield {
+            "serial": str(wanted),
+            "problem": {
+                "zh": "未分配给本作业票的气体检测仪",
+                "en": "not a gas detector assigned to this permit",
+            },
+        }
         return
-    if detector.status != "in_service" or detector.due_on is None or detector.due_on < local_date(ctx.now):
-        yield {"serial": detector.serial,
-               "problem": {"zh": f"自{detector.due_on}起超过检定/校准有效期或不在用",
-                           "en": f"past its calibration date since {detector.due_on} or out of service"}}
+    if (
+        detector.status != "in_service"
+        or detector.due_on is None
+        or detector.due_on < local_date(ctx.now)
+    ):
+        yield {
+            "serial": detector.serial,
+            "problem": {
+                "zh": f"自{detector.due_on}起超过检定/校准有效期或不在用",
+                "en": f"past its calibration date since {detector.due_on} or out of service",
+            },
+        }
     measured = {r.get("gas") for r in _readings(ctx)}
     if not measured <= set(detector.gases):
         unknown = ", ".join(sorted(str(g) for g in measured - set(detector.gases)))
-        yield {"serial": detector.serial,
-               "problem": {"zh": f"不能检测 {unknown}", "en": f"does not measure {unknown}"}}
+        yield {
+            "serial": detector.serial,
+            "problem": {"zh": f"不能检测 {unknown}", "en": f"does not measure {unknown}"},
+        }
 
 
 def passing_fresh_test(permit: Permit, ctx: Context):
@@ -342,7 +378,7 @@ def passing_fresh_test(permit: Permit, ctx: Context):
         latest is None
         or not latest.passed
         or permit.ventilation_started_at is None
-        or latest.tested_at < permit.ventilation_started_at
+        or latest.tested_at <= permit.ventilation_started_at  # 先通风、再检测: strictly after
         or ctx.now - latest.tested_at > validity
         or latest.tested_at > ctx.now
     ):

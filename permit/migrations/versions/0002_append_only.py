@@ -5,6 +5,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
+
 from alembic import op
 
 revision = "0002"
@@ -13,9 +14,23 @@ branch_labels = None
 depends_on = None
 
 TABLES = [
-    "enterprises", "contractors", "users", "user_roles", "training_records", "spaces",
-    "equipment", "safety_agreements", "permits", "permit_people", "permit_equipment",
-    "permit_checks", "signatures", "gas_tests", "readings", "entry_log", "audit_entries",
+    "enterprises",
+    "contractors",
+    "users",
+    "user_roles",
+    "training_records",
+    "spaces",
+    "equipment",
+    "safety_agreements",
+    "permits",
+    "permit_people",
+    "permit_equipment",
+    "permit_checks",
+    "signatures",
+    "gas_tests",
+    "readings",
+    "entry_log",
+    "audit_entries",
     "audit_heads",
 ]
 
