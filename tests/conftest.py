@@ -81,6 +81,29 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
+def make_app(engine):
+    """Build the web app on the test database; its engine is disposed at teardown."""
+    from web import create_app
+
+    built = []
+
+    def make(**config):
+        app = create_app(
+            {
+                "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                "TESTING": True,
+                **config,
+            }
+        )
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
 def world(session, clock) -> World:
     """An enterprise with trained people, in-date equipment and an H2S sewage pit."""
     w = World(session, clock)

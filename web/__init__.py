@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     engine = db.make_engine(app.config["DATABASE_URL"])
     db.check_migrated(engine)  # refuse to serve an unmigrated database, naming the command
+    app.extensions["db_engine"] = engine
     app.extensions["sessions"] = db.session_factory(engine)
 
     @app.teardown_appcontext
