@@ -49,3 +49,26 @@ def required_kinds(permit_role: str, guard: str, workflow: Workflow) -> list[str
         if permit_role in spec.get("required_of", [])
         and spec.get("guard", "people_trained") == guard
     ]
+
+
+def unfit_reasons(user: User, permit_role: str, on: date, workflow: Workflow) -> list[dict]:
+    """Why this person cannot take this role on a permit on that day (empty when fit), for
+    pickers that show ineligible people disabled with the reason."""
+    reasons = []
+    for kind, spec in workflow.section("training").items():
+        if permit_role in spec.get("required_of", []) and not is_qualified(
+            user, kind, on, workflow
+        ):
+            reasons.append(
+                {
+                    "zh": f"无有效{spec['zh']}",
+                    "en": f"no valid {spec['en'].lower()}",
+                    "cite": spec["cite"],
+                }
+            )
+    return reasons
+
+
+def latest_valid_until(user: User, kind: str, workflow: Workflow) -> date | None:
+    dates = [d for r in user.trainings if r.kind == kind and (d := valid_until(r, workflow))]
+    return max(dates) if dates else None

@@ -8,6 +8,7 @@ from .entry import EntryLog
 from .equipment import Equipment
 from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
+from .login import LoginFailure
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .training import TrainingRecord
 
@@ -22,6 +23,7 @@ __all__ = [
     "User",
     "UserRole",
     "EntryLog",
+    "LoginFailure",
     "Equipment",
     "GasTest",
     "Reading",

@@ -37,4 +37,3 @@ class AuditHead(Base):
     chain: Mapped[str] = mapped_column(String(40), primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("audit_entries.id"))

@@ -18,7 +18,7 @@ class Contractor(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
-    agreements: Mapped[list[SafetyAgreement]] = relationship(lazy="selectin")
+    agreements: Mapped[list[SafetyAgreement]] = relationship()
 
 
 class SafetyAgreement(Base):

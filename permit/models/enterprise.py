@@ -66,11 +66,12 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 
+    # Loaded when touched: most requests need neither a person's roles nor their training.
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="save-update, merge", lazy="selectin"
+        back_populates="user", cascade="save-update, merge"
     )
     trainings: Mapped[list[TrainingRecord]] = relationship(  # noqa: F821
-        back_populates="user", lazy="selectin", order_by="TrainingRecord.taken_on"
+        back_populates="user", order_by="TrainingRecord.taken_on"
     )
 
     @property

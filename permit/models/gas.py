@@ -31,9 +31,9 @@ class GasTest(Base):
     during: Mapped[str] = mapped_column(String(30))  # the permit state when it was taken
 
     permit: Mapped[Permit] = relationship(back_populates="gas_tests")
-    tester: Mapped[User | None] = relationship(lazy="joined")
-    detector: Mapped[Equipment | None] = relationship(lazy="joined")
-    readings: Mapped[list[Reading]] = relationship(lazy="selectin", order_by="Reading.id")
+    tester: Mapped[User | None] = relationship()
+    detector: Mapped[Equipment | None] = relationship()
+    readings: Mapped[list[Reading]] = relationship(order_by="Reading.id")
 
 
 class Reading(Base):

@@ -50,24 +50,24 @@ class Permit(Base):
     updated_at: Mapped[datetime]
     last_event: Mapped[str | None] = mapped_column(String(40))
 
+    # Only what nearly every event reads is loaded with the permit; each guard loads the rest
+    # it touches, so an event costs the queries its own rules need.
     space: Mapped[Space] = relationship(lazy="joined", innerjoin=True)
-    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     attendant: Mapped[User | None] = relationship(foreign_keys=[attendant_id], lazy="joined")
-    contractor: Mapped[Contractor | None] = relationship(lazy="joined")
+    contractor: Mapped[Contractor | None] = relationship()
     people: Mapped[list[PermitPerson]] = relationship(
-        back_populates="permit", lazy="selectin", order_by="PermitPerson.id"
+        back_populates="permit", order_by="PermitPerson.id"
     )
     equipment_rows: Mapped[list[PermitEquipment]] = relationship(
-        back_populates="permit", lazy="selectin", order_by="PermitEquipment.id"
+        back_populates="permit", order_by="PermitEquipment.id"
     )
-    checks: Mapped[list[PermitCheck]] = relationship(lazy="selectin", order_by="PermitCheck.id")
-    signatures: Mapped[list[Signature]] = relationship(lazy="selectin", order_by="Signature.id")
+    checks: Mapped[list[PermitCheck]] = relationship(order_by="PermitCheck.id")
+    signatures: Mapped[list[Signature]] = relationship(order_by="Signature.id")
     gas_tests: Mapped[list[GasTest]] = relationship(
-        back_populates="permit", lazy="selectin", order_by="GasTest.tested_at"
+        back_populates="permit", order_by="GasTest.tested_at"
     )
-    entries: Mapped[list[EntryLog]] = relationship(
-        back_populates="permit", lazy="selectin", order_by="EntryLog.id"
-    )
+    entries: Mapped[list[EntryLog]] = relationship(back_populates="permit", order_by="EntryLog.id")
 
     __mapper_args__ = {"version_id_col": version}
 

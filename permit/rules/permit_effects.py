@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect
+
 from .. import gas
 from ..approval import tier_for
 from ..models import EntryLog, GasTest, Permit, PermitCheck, Reading, Signature
 from . import Context, effect, outcome
 from .permit_guards import _person, passing_fresh_test
+
+
+def _attach(ctx: Context, collection: str, row: Any) -> None:
+    """Add a row to one of the permit's collections without loading the collection: an
+    already-loaded list is kept current, an unloaded one is left for whoever reads it."""
+    if collection in inspect(ctx.permit).unloaded:
+        ctx.session.add(row)
+    else:
+        getattr(ctx.permit, collection).append(row)
 
 
 def _sign(ctx: Context, kind: str, **extra: Any) -> Signature:
@@ -21,21 +32,23 @@ def _sign(ctx: Context, kind: str, **extra: Any) -> Signature:
         signed_at=ctx.now,
         **extra,
     )
-    ctx.permit.signatures.append(signature)
+    _attach(ctx, "signatures", signature)
     ctx.audit["signature"] = {"kind": kind, "role": signature.role, "tier": signature.tier}
     return signature
 
 
 def _confirm(ctx: Context, items: list[str]) -> None:
     for item in items:
-        ctx.permit.checks.append(
+        _attach(
+            ctx,
+            "checks",
             PermitCheck(
                 permit_id=ctx.permit.id,
                 event=ctx.event.name,
                 item=item,
                 confirmed_by_id=ctx.actor.id,
                 confirmed_at=ctx.now,
-            )
+            ),
         )
     ctx.audit["confirmed"] = items
 
@@ -113,7 +126,7 @@ def record_gas_test(ctx: Context) -> None:
                 taken_at=ctx.now,
             )
         )
-    permit.gas_tests.append(test)
+    _attach(ctx, "gas_tests", test)
     ctx.outcomes["gas_test_passed"] = test.passed
     ctx.audit["passed"] = test.passed
     ctx.audit["detector"] = test.detector_id
@@ -146,7 +159,9 @@ def record_checklist(ctx: Context) -> None:
 def check_in(ctx: Context) -> None:
     person = _person(ctx)
     test = passing_fresh_test(ctx.permit, ctx)
-    ctx.permit.entries.append(
+    _attach(
+        ctx,
+        "entries",
         EntryLog(
             permit_id=ctx.permit.id,
             user_id=person.id,
@@ -154,7 +169,7 @@ def check_in(ctx: Context) -> None:
             at=ctx.now,
             recorded_by_id=ctx.actor.id,
             gas_test_id=test.id if test else None,
-        )
+        ),
     )
     ctx.audit.update(person=person.id, headcount=ctx.permit.headcount)
 
@@ -162,14 +177,16 @@ def check_in(ctx: Context) -> None:
 @effect
 def check_out(ctx: Context) -> None:
     person = _person(ctx)
-    ctx.permit.entries.append(
+    _attach(
+        ctx,
+        "entries",
         EntryLog(
             permit_id=ctx.permit.id,
             user_id=person.id,
             direction="out",
             at=ctx.now,
             recorded_by_id=ctx.actor.id,
-        )
+        ),
     )
     ctx.audit.update(person=person.id, headcount=ctx.permit.headcount)
 
