@@ -21,7 +21,7 @@ from .clock import Clock
 from .errors import Blocked, Conflict, InvalidInput, Reason, plain
 from .models import User
 from .rules import EFFECTS, GUARDS, Context
-from .workflow import Workflow
+from .workflow import EventDef, Workflow
 
 SECRET_FIELDS = {"password"}
 
@@ -110,6 +110,33 @@ def blocked_by(
     return _guard_reasons(ctx, with_input=data is not None)
 
 
+@dataclass(frozen=True)
+class Step:
+    """An event this person is the right one for, and what (if anything) still blocks it."""
+
+    event: EventDef
+    reasons: list[Reason]
+
+    @property
+    def ready(self) -> bool:
+        return not self.reasons
+
+
+def steps_for(session: Session, subject: Any, actor: User | None, *, clock: Clock) -> list[Step]:
+    """The current state's events, minus those this actor is not the person for: the buttons
+    a screen shows, enabled exactly when apply would accept them (given the form's data)."""
+    wf = workflow_of(subject)
+    steps = []
+    for name, event in wf.events.items():
+        if subject.state not in event.sources:
+            continue
+        reasons = blocked_by(session, subject, name, actor, clock=clock)
+        if any(wf.guards[r.rule].actor for r in reasons if r.rule in wf.guards):
+            continue
+        steps.append(Step(event, reasons))
+    return steps
+
+
 def allowed_events(
     session: Session, subject: Any, actor: User | None, *, clock: Clock
 ) -> list[str]:
@@ -147,9 +174,15 @@ def apply(
         raise Conflict([_changed_meanwhile()])
     missing = [f for f in ctx.event.requires if ctx.data.get(f) in (None, "", [], {})]
     if missing and not reasons:
+        labels = ctx.workflow.section("fields")
         raise InvalidInput(
             [
-                plain("missing_field", "缺少必填项：{field}", "Missing field: {field}", field=f)
+                plain(
+                    "missing_field",
+                    "缺少必填项：{field}",
+                    "Missing: {field}",
+                    field=labels.get(f, {"zh": f, "en": f}),
+                )
                 for f in missing
             ]
         )

@@ -39,6 +39,7 @@ class EventDef:
     requires: tuple[str, ...] = ()
     effect: str | None = None
     checklist: str | None = None
+    style: str = "primary"
 
     @property
     def sources(self) -> frozenset[str]:
@@ -53,6 +54,7 @@ class RuleText:
     cite: str
     template: Mapping[str, str]
     input: bool = False
+    actor: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,12 @@ class Workflow:
 
     def state_label(self, state: str, lang: str = "zh") -> str:
         return self.states[state].get(lang, state)
+
+    def tier_label(self, tier: str | None, lang: str = "zh") -> str:
+        for spec in self.raw.get("tiers", []):
+            if spec["name"] == tier:
+                return spec.get(lang, tier)
+        return tier or "—"
 
     def event_label(self, event: str, lang: str = "zh") -> str:
         return self.events[event].labels.get(lang, event)
@@ -156,7 +164,8 @@ def load(path: Path | str) -> Workflow:
             name,
             spec["cite"],
             _texts(lines, spec, f"[guards.{name}]"),
-            bool(spec.get("input", False)),
+            input=bool(spec.get("input", False)),
+            actor=bool(spec.get("actor", False)),
         )
     outcomes = {}
     for name, spec in raw.get("outcomes", {}).items():
@@ -186,6 +195,13 @@ def load(path: Path | str) -> Workflow:
             transitions.append(Transition(t["from"], t["to"], when))
         if not transitions:
             raise lines.error(f"event '{name}' has no transitions", where)
+        for required in spec.get("requires", []):
+            if required not in raw.get("fields", {}):
+                raise lines.error(
+                    f"event '{name}': required field '{required}' has no label in [fields]",
+                    where,
+                    "requires",
+                )
         for guard in spec.get("guards", []):
             if guard not in guards:
                 raise lines.error(
@@ -198,6 +214,8 @@ def load(path: Path | str) -> Workflow:
         if effect is not None and effect not in rules.EFFECTS:
             raise lines.error(f"event '{name}': unknown effect '{effect}'", where, "effect")
         checklist = spec.get("checklist")
+        if spec.get("style", "primary") not in ("primary", "secondary", "urgent"):
+            raise lines.error(f"event '{name}': unknown style '{spec['style']}'", where, "style")
         if checklist is not None and checklist not in raw.get("checklists", {}):
             raise lines.error(
                 f"event '{name}': unknown checklist '{checklist}'", where, "checklist"
@@ -210,6 +228,7 @@ def load(path: Path | str) -> Workflow:
             requires=tuple(spec.get("requires", [])),
             effect=effect,
             checklist=checklist,
+            style=spec.get("style", "primary"),
         )
 
     _check_reachable(lines, head["initial"], states, events)

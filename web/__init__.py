@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from flask_wtf.csrf import CSRFProtect
 
 from permit import db
 from permit.clock import SystemClock
@@ -16,7 +19,16 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES))
-    app.config.update(DATABASE_URL=db.database_url(), CLOCK=SystemClock())
+    app.config.update(
+        DATABASE_URL=db.database_url(),
+        CLOCK=SystemClock(),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or _instance_secret(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        LIVE_POLL_SECONDS=3,
+    )
     app.config.update(config or {})
 
     engine = db.make_engine(app.config["DATABASE_URL"])
@@ -28,14 +40,35 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def close_session(exc: BaseException | None) -> None:
         session = g.pop("db", None)
         if session is not None:
-            if exc is not None:
-                session.rollback()
+            session.rollback()  # whatever the view did not commit is not kept
             session.close()
 
-    from . import permits
+    from permit.clock import local_text
+    from permit.gas import limit_text
 
-    app.register_blueprint(permits.bp)
+    from . import attendant, auth, contractors, desk, errors, i18n, permits
+
+    CSRFProtect(app)  # every POST form carries a token
+    app.add_template_filter(local_text, "localtime")
+    app.add_template_global(limit_text, "limit_text")
+    i18n.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for module in (auth, permits, desk, attendant, contractors):
+        app.register_blueprint(module.bp)
     return app
+
+
+def _instance_secret() -> str:
+    """A per-installation secret kept beside the default database, so sessions survive restarts
+    and every process of one installation signs cookies alike."""
+    folder = Path(os.environ.get("PERMIT_INSTANCE", "instance")).resolve()
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def get_session():
@@ -45,3 +78,9 @@ def get_session():
     if "db" not in g:
         g.db = current_app.extensions["sessions"]()
     return g.db
+
+
+def clock():
+    from flask import current_app
+
+    return current_app.config["CLOCK"]

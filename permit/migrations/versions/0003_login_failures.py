@@ -48,6 +48,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_login_failures_username"), table_name="login_failures")
     with op.batch_alter_table("audit_heads") as batch:
         batch.add_column(sa.Column("entry_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_audit_heads_entry_id_audit_entries", "audit_entries",
-                                 ["entry_id"], ["id"])
+        batch.create_foreign_key(
+            "fk_audit_heads_entry_id_audit_entries", "audit_entries", ["entry_id"], ["id"]
+        )
     op.drop_table("login_failures")

@@ -1,0 +1,52 @@
+"""One place that turns refusals into a message in the user's language, with the article."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from permit.errors import Conflict, DomainError, NotFound
+
+from .i18n import lang
+
+
+def wants_json() -> bool:
+    return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def not_found_domain(exc: NotFound):
+        return not_found(exc)
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        if wants_json():
+            return jsonify(error="not found"), 404
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(DomainError)
+    def refused(exc: DomainError):
+        """Refusals change nothing: show why, on the page the user came from."""
+        status = 409 if isinstance(exc, Conflict) else 422
+        messages = exc.messages(lang())
+        if wants_json():
+            return jsonify(reasons=[r.as_dict(lang()) for r in exc.reasons]), status
+        for message in messages:
+            flash(message, "error")
+        back = request.referrer if _same_site(request.referrer) else None
+        return redirect(back or request.path), 303
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError):
+        flash(_("The form expired or was sent from elsewhere. Please try again."), "error")
+        return render_template("errors/400.html"), 400
+
+    @app.errorhandler(500)
+    def broken(exc):
+        return render_template("errors/500.html"), 500
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
