@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -104,11 +104,25 @@ SPACES = [
 ]
 
 
+class _Replay:
+    """The demo's history, replayed from half an hour ago a few seconds per step, so that
+    its records read like real ones (a test after ventilation, a working permit's last test
+    some minutes old) and nothing lies in the future."""
+
+    def __init__(self, end: datetime) -> None:
+        self._now = end - timedelta(minutes=30)
+
+    def now(self) -> datetime:
+        self._now += timedelta(seconds=5)
+        return self._now
+
+
 def load(session: Session, clock: Clock) -> bool:
     """Create the demo enterprise once. Returns False when it is already there."""
     if session.scalar(select(Enterprise).where(Enterprise.code == DEMO_CODE)):
         return False
     now = clock.now()
+    clock = _Replay(now)
     today = local_date(now)
     ent = registers.create_enterprise(
         session,

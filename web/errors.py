@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -35,8 +35,7 @@ def init_app(app: Flask) -> None:
             return jsonify(reasons=[r.as_dict(lang()) for r in exc.reasons]), status
         for message in messages:
             flash(message, "error")
-        back = request.referrer if _same_site(request.referrer) else None
-        return redirect(back or request.path), 303
+        return redirect(_back()), 303
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):
@@ -48,5 +47,13 @@ def init_app(app: Flask) -> None:
         return render_template("errors/500.html"), 500
 
 
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+def _back() -> str:
+    """Where a refused request goes back to: the permit it was about, else the page it came
+    from (on this site only), else home."""
+    number = (request.view_args or {}).get("number")
+    if number:
+        return url_for("permits.show", number=number)
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        return referrer
+    return url_for("permits.home")
