@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "web" / "translations" / "zh" / "LC_MESSAGES"
 
 ZH = {
-    "tier": "审批级别",
     "Confined-space permits": "有限空间作业许可",
     "Today": "今日",
     "To sign": "待我审批",
@@ -107,8 +106,6 @@ ZH = {
     "Permit %(number)s created. Check what still blocks it and submit it.": "作业票 %(number)s 已创建。请查看尚缺条件并提交审批。",
     "Gas test FAILED — nobody enters. Now: %(state)s.": "气体检测不合格 — 任何人不得进入。当前：%(state)s。",
     "%(event)s: done. Now: %(state)s.": "%(event)s：已完成。当前：%(state)s。",
-    "Something went wrong": "出错了",
-    "Nothing was changed. Please try again.": "没有做任何更改，请重试。",
 }
 
 

@@ -92,6 +92,7 @@ def make_app(engine):
             {
                 "DATABASE_URL": engine.url.render_as_string(hide_password=False),
                 "TESTING": True,
+                "SECRET_KEY": "test-secret",
                 **config,
             }
         )
