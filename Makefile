@@ -63,9 +63,10 @@ run: install
 	$(BIN)/permit serve --host $(HOST) --port $(PORT)
 
 # One pytest run: every database test runs on SQLite and on the throwaway PostgreSQL
-# (REQUIRE_POSTGRES=1 turns a missing PostgreSQL into a failure instead of a skip).
+# (REQUIRE_POSTGRES=1 and REQUIRE_BROWSER=1 turn a missing PostgreSQL or Chromium into a
+# failure instead of a skip).
 test: deps install
-	REQUIRE_POSTGRES=1 $(VENV_PATH) bash scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	REQUIRE_POSTGRES=1 REQUIRE_BROWSER=1 $(VENV_PATH) bash scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

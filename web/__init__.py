@@ -45,12 +45,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from permit.clock import local_text
     from permit.gas import limit_text
+    from permit.models.enterprise import role_label
 
     from . import attendant, auth, contractors, desk, errors, i18n, permits
 
     CSRFProtect(app)  # every POST form carries a token
     app.add_template_filter(local_text, "localtime")
     app.add_template_global(limit_text, "limit_text")
+    app.add_template_global(role_label, "role_label")
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

@@ -36,7 +36,12 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
     "expert": {"zh": "专家", "en": "expert"},
     "regulator": {"zh": "监管执法人员", "en": "regulator"},
     "requester": {"zh": "申请人", "en": "requester"},
+    "system": {"zh": "系统", "en": "system"},
 }
+
+
+def role_label(role: str | None, lang: str = "zh") -> str:
+    return ROLE_LABELS.get(role or "", {}).get(lang, role or "—")
 
 
 class Enterprise(Base):

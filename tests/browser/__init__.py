@@ -1,0 +1,1 @@
+"""Browser tests: the phone screens driven through Chromium (Playwright)."""
