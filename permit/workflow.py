@@ -55,6 +55,7 @@ class RuleText:
     template: Mapping[str, str]
     input: bool = False
     actor: bool = False
+    explain: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def load(path: Path | str) -> Workflow:
             _texts(lines, spec, f"[guards.{name}]"),
             input=bool(spec.get("input", False)),
             actor=bool(spec.get("actor", False)),
+            explain=bool(spec.get("explain", False)),
         )
     outcomes = {}
     for name, spec in raw.get("outcomes", {}).items():

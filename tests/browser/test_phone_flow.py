@@ -134,7 +134,7 @@ def test_a_permit_goes_from_request_to_close_on_a_phone_with_every_rule_shown(se
     requester.close()  # idle permit pages poll and reload: keep only the ones in use
 
     # A general approver cannot sign major-risk work (art. 11): no button, not on the desk,
-    # and a forged request is refused citing the article.
+    # the page says why, and a forged request is refused citing the article.
     approver = phone(site, "approver")
     expect(approver).to_have_url(re.compile(r"/desk$"))
     expect(approver.locator("main")).to_contain_text("没有等待您审批的作业票")
@@ -142,6 +142,9 @@ def test_a_permit_goes_from_request_to_close_on_a_phone_with_every_rule_shown(se
     expect_state(approver, "pending_approval")
     expect(step_form(approver, "approve")).to_have_count(0)
     expect(step_form(approver, "reject")).to_have_count(0)
+    why = approver.locator("div.card.blocked")  # and the page says why
+    expect(why).to_contain_text("第十一条")
+    expect(why).to_contain_text("主要负责人")
     token = approver.locator('meta[name="csrf-token"]').get_attribute("content")
     version = str(approver.locator("#live").get_attribute("data-version"))
     forged = approver.request.post(
