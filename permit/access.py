@@ -5,7 +5,7 @@ Outside one's scope a record simply does not exist (NotFound → 404), never som
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
@@ -56,7 +56,7 @@ def can_request(user: User) -> bool:
     return is_staff(user) and user.has_role(*REQUESTER_ROLES)
 
 
-def awaiting_signature(session: Session, user: User) -> list[Permit]:
+def awaiting_signature(session: Session, user: User, on: date | None = None) -> list[Permit]:
     """Permits waiting for this user's signature under the approval tiers (art. 11)."""
     if not is_staff(user):
         return []
@@ -67,7 +67,7 @@ def awaiting_signature(session: Session, user: User) -> list[Permit]:
         p
         for p in pending
         if p.requester_id != user.id
-        and signing_role(user, p, get_workflow(p.workflow, p.workflow_version)) is not None
+        and signing_role(user, p, get_workflow(p.workflow, p.workflow_version), on) is not None
     ]
 
 

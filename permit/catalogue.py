@@ -35,7 +35,7 @@ class Catalogue:
 
 
 @cache
-def catalogue(path: Path = WORKFLOWS_DIR / "catalogue.toml") -> Catalogue:
+def catalogue(path: Path = WORKFLOWS_DIR / "draft-2023" / "catalogue.toml") -> Catalogue:
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
     classes = {}

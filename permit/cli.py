@@ -43,7 +43,11 @@ def load_demo() -> None:
 
 def logins() -> str:
     names = ", ".join(username for username, _, _ in demo.ACCOUNTS)
-    return f"demo logins (password '{demo.DEMO_PASSWORD}'): {names}"
+    order13 = ", ".join(username for username, _, _ in demo.ORDER13_ACCOUNTS)
+    return (
+        f"demo logins (password '{demo.DEMO_PASSWORD}'): {names}\n"
+        f"a second enterprise, judged by Order No. 13 + GB 46768-2025: {order13}"
+    )
 
 
 @cli.group("audit")
@@ -66,3 +70,80 @@ def audit_verify() -> None:
             click.echo(f"BROKEN: {brk}", err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {count} entries verified")
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Rule packs: the texts an enterprise is judged by."""
+
+
+@rules_group.command("list")
+def rules_list() -> None:
+    """The shipped rule packs."""
+    from . import packs
+
+    for pack in packs.packs().values():
+        since = pack.in_force_from or "—"
+        click.echo(f"{pack.id}\t{since}\t{pack.label('zh')}")
+
+
+@rules_group.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--changed", is_flag=True, help="Only the rules that differ.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def rules_diff(a: str, b: str, changed: bool, lang: str) -> None:
+    """Each rule of pack A beside pack B with both citations: '≠' the rule differs, '~' only
+    its citation, '=' the same."""
+    from . import packs
+
+    for pack in (a, b):
+        if pack not in packs.packs():
+            raise click.BadParameter(f"no rule pack {pack} (see `permit rules list`)")
+    topic = None
+    for row in packs.compare(a, b, lang):
+        if changed and not row.changed:
+            continue
+        if row.topic != topic:
+            topic = row.topic
+            click.echo(f"\n== {topic}")
+        click.echo(f"{row.mark} {row.item}")
+        click.echo(f"    {a}: {row.a}  [{row.a_cite}]")
+        click.echo(f"    {b}: {row.b}  [{row.b_cite}]")
+
+
+@rules_group.command("use")
+@click.argument("enterprise")
+@click.argument("pack")
+@click.option(
+    "--from",
+    "applies_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day the pack applies from (default: today).",
+)
+def rules_use(enterprise: str, pack: str, applies_from) -> None:
+    """Judge ENTERPRISE (its code) by PACK from a date on; permits keep the pack they had."""
+    from sqlalchemy import select
+
+    from . import packs
+    from .clock import local_date
+    from .errors import DomainError
+    from .models import Enterprise
+
+    clock = SystemClock()
+    engine = db.make_engine()
+    try:
+        with db.session_factory(engine)() as session:
+            ent = session.scalar(select(Enterprise).where(Enterprise.code == enterprise))
+            if ent is None:
+                raise click.BadParameter(f"no enterprise with code {enterprise}")
+            day = applies_from.date() if applies_from else local_date(clock.now())
+            try:
+                packs.choose(session, ent.id, pack, day, clock=clock)
+            except DomainError as refused:
+                raise click.ClickException("; ".join(refused.messages("zh"))) from refused
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(f"{enterprise}: {pack} from {day}")

@@ -130,6 +130,7 @@ def load(session: Session, clock: Clock) -> bool:
         name="华东钢铁制品有限公司（演示）",
         industry="metallurgy",
         emergency_phone="0571-8888 0119",
+        rule_pack="draft-2023",
         clock=clock,
     )
     acme = registers.add_contractor(session, ent, name="安达管道工程有限公司", clock=clock)
@@ -319,7 +320,152 @@ def load(session: Session, clock: Clock) -> bool:
         entrants=[crew[2]],
     )
     permit("BT-01", "cleaning", "苯罐清理（已取消）", "cancelled")
+    _order13_enterprise(session, clock, now)
     return True
+
+
+ORDER13_ACCOUNTS = [  # a second enterprise, judged by the texts in force
+    ("principal13", "林总", ["principal"]),
+    ("approver13", "高经理（书面委托审批）", ["approver"]),
+    ("attendant13", "马监护", ["attendant"]),
+    ("admin13", "食品厂管理员", ["admin"]),
+]
+
+
+def _order13_enterprise(session: Session, clock, now: datetime) -> None:
+    """A brewery under Order No. 13 + GB 46768-2025: CO2 in its fermentation tanks makes
+    their cleaning major-risk work, approved here by a person the principal authorised."""
+    today = local_date(now)
+    ent = registers.create_enterprise(
+        session,
+        code="DEMO13",
+        name="华南啤酒有限公司（演示·令13）",
+        industry="light",
+        emergency_phone="020-8888 0119",
+        clock=clock,
+        rule_pack="order13-2024",
+    )
+    users = {
+        username: registers.add_user(
+            session,
+            enterprise=ent,
+            name=name,
+            roles=roles,
+            username=username,
+            password=DEMO_PASSWORD,
+            clock=clock,
+        )
+        for username, name, roles in ORDER13_ACCOUNTS
+    }
+    crew = [
+        registers.add_user(session, enterprise=ent, name=n, roles=["entrant"], clock=clock)
+        for n in ("罗师傅", "谢师傅")
+    ]
+    for user in [*users.values(), *crew]:
+        registers.record_training(
+            session,
+            user,
+            kind="annual",
+            passed=True,
+            clock=clock,
+            taken_on=today - timedelta(days=40),
+            topic="有限空间作业专题安全培训",
+        )
+    registers.record_training(
+        session,
+        users["attendant13"],
+        kind="attendant_competence",
+        passed=True,
+        clock=clock,
+        taken_on=today - timedelta(days=40),
+    )
+    registers.authorise(
+        session,
+        users["principal13"],
+        users["approver13"],
+        valid_from=today - timedelta(days=30),
+        valid_to=today + timedelta(days=335),
+        document_ref="华啤安委〔2026〕2号",
+        clock=clock,
+    )
+    due = today + timedelta(days=200)
+    kit = [
+        registers.add_equipment(
+            session,
+            ent,
+            kind="gas_detector",
+            serial="P-01",
+            name="泵吸式五合一气体检测报警仪",
+            gases=["o2", "lel", "h2s", "co", "co2"],
+            pump_suction=True,
+            due_on=due,
+            clock=clock,
+        ),
+        registers.add_equipment(
+            session, ent, kind="fan", serial="F-01", name="轴流风机", due_on=due, clock=clock
+        ),
+        registers.add_equipment(
+            session,
+            ent,
+            kind="scba",
+            serial="R-01",
+            name="正压式空气呼吸器",
+            due_on=due,
+            clock=clock,
+        ),
+        registers.add_equipment(
+            session,
+            ent,
+            kind="harness",
+            serial="H-01",
+            name="全身式安全带",
+            due_on=due,
+            clock=clock,
+        ),
+    ]
+    tank = registers.add_space(
+        session,
+        ent,
+        code="FT-03",
+        name="3号发酵罐",
+        catalogue_class="fermentation_tank",
+        hazards=["co2", "o2_deficiency"],
+        control_measures=["排空二氧化碳并强制通风", "持续检测"],
+        isolation_measures=["进料阀门上锁挂牌"],
+        location="发酵车间",
+        deep=True,
+        clock=clock,
+        sign_placed_on=today - timedelta(days=60),
+    )
+    registers.add_space(
+        session,
+        ent,
+        code="WS-01",
+        name="污水处理调节池",
+        catalogue_class="sewage_pool",
+        hazards=["h2s", "o2_deficiency", "drowning"],
+        control_measures=["强制通风", "系安全绳"],
+        isolation_measures=["入口上锁"],
+        location="污水站",
+        deep=True,
+        clock=clock,
+        sign_placed_on=today - timedelta(days=60),
+    )
+    session.flush()
+    permit = registers.create_permit(
+        session,
+        space=tank,
+        requester=users["admin13"],
+        task_type="cleaning",
+        purpose="发酵罐清洗（待书面委托人审批）",
+        window_start=now - timedelta(minutes=20),
+        window_end=now + timedelta(hours=6),
+        attendant=users["attendant13"],
+        entrants=crew,
+        equipment=kit,
+        clock=clock,
+    )
+    engine.apply(session, permit, "submit", users["admin13"], {}, clock=clock)
 
 
 def _drive(

@@ -131,8 +131,11 @@ def steps_for(session: Session, subject: Any, actor: User | None, *, clock: Cloc
         if subject.state not in event.sources:
             continue
         reasons = blocked_by(session, subject, name, actor, clock=clock)
-        if any(wf.guards[r.rule].actor and not wf.guards[r.rule].explain
-               for r in reasons if r.rule in wf.guards):
+        if any(
+            wf.guards[r.rule].actor and not wf.guards[r.rule].explain
+            for r in reasons
+            if r.rule in wf.guards
+        ):
             continue
         steps.append(Step(event, reasons))
     return steps

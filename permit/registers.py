@@ -10,8 +10,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from . import audit
-from .clock import Clock
+from .clock import Clock, local_date
 from .models import (
+    Authorisation,
     Contractor,
     Enterprise,
     Equipment,
@@ -61,6 +62,7 @@ def create_enterprise(
     clock: Clock,
     emergency_phone: str | None = None,
     actor: User | None = None,
+    rule_pack: str | None = None,
 ) -> Enterprise:
     ent = Enterprise(
         code=code,
@@ -74,6 +76,10 @@ def create_enterprise(
     _audit(
         session, ent, ent.id, actor, "create", clock.now(), code=code, name=name, industry=industry
     )
+    if rule_pack is not None:
+        from . import packs
+
+        packs.choose(session, ent.id, rule_pack, local_date(clock.now()), clock=clock, actor=actor)
     return ent
 
 
@@ -320,8 +326,14 @@ def create_permit(
     workflow_version: str | None = None,
 ) -> Permit:
     """A draft permit for one ledger space; hazards and control measures default to the ledger's."""
-    wf = get_workflow(workflow, workflow_version)
     now = clock.now()
+    if workflow_version is None:  # the pack the enterprise is judged by when the work starts
+        from . import packs
+
+        day = local_date(window_start or now)
+        wf = packs.workflow_for(session, space.enterprise_id, workflow, day)
+    else:
+        wf = get_workflow(workflow, workflow_version)
     enterprise = session.get(Enterprise, space.enterprise_id)
     permit = Permit(
         enterprise_id=space.enterprise_id,
@@ -375,3 +387,61 @@ def create_permit(
         at=now,
     )
     return permit
+
+
+def authorise(
+    session: Session,
+    principal: User,
+    delegate: User,
+    *,
+    valid_from: date,
+    valid_to: date,
+    document_ref: str,
+    clock: Clock,
+) -> Authorisation:
+    """The principal's written authorisation for a delegate to approve (Order No. 13 art. 7)."""
+    from .errors import InvalidInput, plain
+
+    if not principal.has_role("principal") or principal.enterprise_id != delegate.enterprise_id:
+        raise InvalidInput(
+            [
+                plain(
+                    "not_principal",
+                    "只有本单位主要负责人可以书面委托审批",
+                    "Only the enterprise's principal can authorise in writing",
+                )
+            ]
+        )
+    if valid_to < valid_from or not document_ref.strip():
+        raise InvalidInput(
+            [
+                plain(
+                    "bad_authorisation",
+                    "委托书须有有效期和文号",
+                    "An authorisation needs its dates and its document reference",
+                )
+            ]
+        )
+    row = Authorisation(
+        enterprise_id=principal.enterprise_id,
+        principal_id=principal.id,
+        delegate_id=delegate.id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        document_ref=document_ref.strip(),
+        created_at=clock.now(),
+    )
+    session.add(row)
+    _audit(
+        session,
+        row,
+        principal.enterprise_id,
+        principal,
+        "authorise",
+        clock.now(),
+        delegate=delegate.id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        document_ref=document_ref,
+    )
+    return row

@@ -73,6 +73,7 @@ class Workflow:
     name: str
     version: str
     path: Path
+    pack: str
     initial: str
     final: frozenset[str]
     states: Mapping[str, Mapping[str, str]]
@@ -236,10 +237,16 @@ def load(path: Path | str) -> Workflow:
     _check_reachable(lines, head["initial"], states, events)
     _check_sections(lines, raw)
 
+    pack = head.get("pack", "")
+    if pack and path.parent.name != pack and path.parent.parent == WORKFLOWS_DIR:
+        raise lines.error(
+            f"[workflow] pack '{pack}' but the file lies in '{path.parent.name}/'", "pack"
+        )
     workflow = Workflow(
         name=head["name"],
         version=head["version"],
         path=path,
+        pack=pack,
         initial=head["initial"],
         final=frozenset(head["final"]),
         states=states,
@@ -319,7 +326,7 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
         )
     tests = raw.get("gas_tests")
     if tests is not None:
-        for key in ("validity", "interruption"):
+        for key in ("validity", "interruption", "monitoring_interval"):
             _check_figure(lines, tests.get(key), f"gas_tests.{key}", "[gas_tests]", key)
             if not tests.get(f"{key}_cite"):
                 raise lines.error(
@@ -384,12 +391,12 @@ def _outcome_condition(name: str):
 
 @cache
 def registry() -> dict[tuple[str, str], Workflow]:
-    """Every workflow file shipped in workflows/, loaded once per process."""
+    """Every workflow file of every rule pack shipped in workflows/<pack>/, loaded once."""
     found: dict[tuple[str, str], Workflow] = {}
-    for path in sorted(WORKFLOWS_DIR.glob("*.toml")):
+    for path in sorted(WORKFLOWS_DIR.glob("*/*.toml")):
         with path.open("rb") as fh:
             if "workflow" not in tomllib.load(fh):
-                continue  # a data file such as the catalogue
+                continue  # the pack's own description, or a data file such as the catalogue
         workflow = load(path)
         found[workflow.key] = workflow
     return found

@@ -54,6 +54,10 @@ MATRIX = {
     "desk.inbox": ("GET", "/desk", expect({"principal", "deputy", "approver"}, 200)),
     "attendant.today": ("GET", "/today", expect({"attendant"}, 200)),
     "contractors.index": ("GET", "/contractor", expect({"contractor"}, 200)),
+    "rules.index": ("GET", "/rules", expect(STAFF, 200)),
+    "rules.compare": ("GET", "/rules/compare", expect(STAFF, 200)),
+    # Only the admin may switch packs; an empty form is refused with its reasons (303 back).
+    "rules.choose": ("POST", "/rules", expect({"admin"}, 303)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.

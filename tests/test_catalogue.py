@@ -6,7 +6,7 @@ from permit.catalogue import catalogue, is_key_supervision, key_supervision_reas
 from permit.models import Space
 from permit.workflow import get
 
-WF = get("confined_space")
+WF = get("confined_space", "draft-2023.1")
 
 
 def space(industry="light", cls=None, hazards=()):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from permit import audit, db
 from permit.catalogue import is_key_supervision
+from permit.clock import local_date
 from permit.cli import cli
 from permit.engine import workflow_of
 from permit.models import Contractor, Equipment, Permit, Space, User
@@ -30,9 +31,9 @@ def test_demo_loads_once_and_is_realistic(demo_url, session):
     assert "demo data loaded" in first.output and "principal" in first.output
     again = runner.invoke(cli, ["demo"])
     assert "already present" in again.output
-    assert session.scalar(select(func.count()).select_from(Permit)) == 7
+    assert session.scalar(select(func.count()).select_from(Permit)) == 8
 
-    wf = get("confined_space")
+    wf = get("confined_space", "draft-2023.1")
     spaces = session.scalars(select(Space)).all()
     assert len(spaces) >= 8
     assert len({s.catalogue_class for s in spaces if s.catalogue_class}) >= 5
@@ -53,7 +54,7 @@ def test_demo_loads_once_and_is_realistic(demo_url, session):
         "regulator",
     } <= usernames
     people = session.scalars(select(User)).all()
-    today = session.scalar(select(Permit.created_at).limit(1)).date()
+    today = local_date(session.scalar(select(Permit.created_at).limit(1)))
     trained = [is_qualified(u, "annual", today, wf) for u in people if u.has_role("entrant")]
     assert any(trained) and not all(trained)
 
@@ -61,6 +62,15 @@ def test_demo_loads_once_and_is_realistic(demo_url, session):
     assert any(d.due_on >= today for d in detectors) and any(d.due_on < today for d in detectors)
     contractors = session.scalars(select(Contractor)).all()
     assert sorted(bool(c.agreements) for c in contractors) == [False, True]
+
+    from permit import packs
+    from permit.models import Enterprise
+
+    by_code = {e.code: e.id for e in session.scalars(select(Enterprise))}
+    assert packs.pack_in_force(session, by_code["DEMO"], today) == "draft-2023"
+    assert packs.pack_in_force(session, by_code["DEMO13"], today) == "order13-2024"
+    brewery = session.scalars(select(Permit).where(Permit.enterprise_id == by_code["DEMO13"])).one()
+    assert (brewery.workflow_version, brewery.risk_tier) == ("order13-2024.1", "major")
 
     states = set(session.scalars(select(Permit.state)))
     assert {
@@ -88,8 +98,11 @@ def test_the_permits_page_lists_the_demo_permits_with_their_state(demo_url, sess
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for permit in session.scalars(select(Permit)):
-        assert permit.number in page
-        assert workflow_of(permit).state_label(permit.state) in page
+        if permit.number.startswith("DEMO-"):
+            assert permit.number in page
+            assert workflow_of(permit).state_label(permit.state) in page
+        else:  # the other demo enterprise's permits are not this admin's to see
+            assert permit.number not in page
     assert 'data-state="working"' in page
 
 

@@ -7,7 +7,7 @@ import pytest
 from permit import gas
 from permit.workflow import get
 
-WF = get("confined_space")
+WF = get("confined_space", "draft-2023.1")
 
 
 def judge(g, value, unit):

@@ -11,7 +11,7 @@ from permit import engine, registers, rules, workflow
 from permit.errors import Blocked
 from permit.workflow import WorkflowError
 
-SHIPPED = workflow.WORKFLOWS_DIR / "confined_space.toml"
+SHIPPED = workflow.WORKFLOWS_DIR / "draft-2023" / "confined_space.toml"
 HOT_WORK = Path(__file__).parent / "workflows" / "hot_work.toml"
 
 
@@ -28,9 +28,9 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def test_the_shipped_workflow_loads_and_builds_one_shared_machine():
-    wf = workflow.get("confined_space")
-    assert wf.version == "draft-2023.1"
-    assert workflow.get("confined_space") is wf
+    wf = workflow.get("confined_space", "draft-2023.1")
+    assert wf.pack == "draft-2023"
+    assert workflow.get("confined_space", "draft-2023.1") is wf
     assert set(wf.machine.events) == set(wf.events)
 
 
@@ -113,7 +113,7 @@ def fire_watch_posted(ctx):
 
 def test_a_second_workflow_runs_on_the_same_engine_unchanged(world):
     hot = workflow.register(workflow.load(HOT_WORK))
-    assert hot.machine is not workflow.get("confined_space").machine
+    assert hot.machine is not workflow.get("confined_space", "draft-2023.1").machine
     permit = registers.create_permit(
         world.session,
         space=world.tank,

@@ -6,9 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from permit import access
+from permit.clock import local_date
 from permit.workflow import get as get_workflow
 
-from . import get_session
+from . import clock, get_session
 from .auth import me
 from .roles import for_roles
 
@@ -19,5 +20,5 @@ bp = Blueprint("desk", __name__)
 @login_required
 @for_roles("principal", "deputy", "approver")
 def inbox():
-    permits = access.awaiting_signature(get_session(), me())
+    permits = access.awaiting_signature(get_session(), me(), local_date(clock().now()))
     return render_template("desk/inbox.html", permits=permits, wf=get_workflow("confined_space"))

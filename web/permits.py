@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import access, engine, gas, registers
+from permit import access, engine, gas, packs, registers
 from permit.clock import local_date, local_zone
 from permit.engine import workflow_of
 from permit.equipment import unusable_reason
@@ -78,8 +78,8 @@ def _ids(name: str) -> list[int]:
 
 def _choices(session, user, space: Space | None, window_end: datetime | None):
     """People and equipment for the pickers, each with why they cannot be chosen (if so)."""
-    wf = get_workflow("confined_space")
     day = local_date(window_end or clock().now())
+    wf = _pack_workflow(session, user, day)
     people = access.colleagues(session, user)
     roles = {"attendant": [], "entrant": [], "rescuer": []}
     for person in people:
@@ -152,8 +152,13 @@ def new():
     ), (422 if errors else 200)
 
 
+def _pack_workflow(session, user, day):
+    """The workflow of the rule pack the user's enterprise is judged by on that day."""
+    return packs.workflow_for(session, user.enterprise_id, "confined_space", day)
+
+
 def _create(session, user, space: Space | None):
-    wf = get_workflow("confined_space")
+    wf = _pack_workflow(session, user, local_date(clock().now()))
     reasons = []
     if space is None:
         reasons.append(plain("space", "请选择台账中的有限空间", "Choose a space from the ledger"))

@@ -10,11 +10,14 @@ from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
+from .rules import Authorisation, RulePackChoice
 from .training import TrainingRecord
 
 __all__ = [
     "AuditEntry",
     "AuditHead",
+    "Authorisation",
+    "RulePackChoice",
     "Base",
     "Contractor",
     "SafetyAgreement",

@@ -65,12 +65,12 @@ def by_attendant(ctx: Context) -> Params:
 
 @guard
 def by_tier_approver(ctx: Context) -> Params:
-    role = signing_role(ctx.actor, ctx.permit, ctx.workflow)
+    role = signing_role(ctx.actor, ctx.permit, ctx.workflow, local_date(ctx.now))
     if role is None:
         tier = current_tier(ctx.permit, ctx.workflow)
         yield {
             "tier_name": {"zh": tier["zh"], "en": tier["en"]},
-            "roles": roles_text(tier["approvers"]),
+            "roles": roles_text(tier["approvers"], bool(tier.get("written_authorisation"))),
         }
     else:
         ctx.acting_as = role
@@ -84,7 +84,7 @@ def by_permit_party(ctx: Context) -> Params:
         ctx.acting_as = "attendant"
     elif actor is not None and actor.id == permit.requester_id:
         ctx.acting_as = "requester"
-    elif (role := signing_role(actor, permit, ctx.workflow)) is not None:
+    elif (role := signing_role(actor, permit, ctx.workflow, local_date(ctx.now))) is not None:
         ctx.acting_as = role
     else:
         yield {}
@@ -368,6 +368,14 @@ def detector_usable(ctx: Context) -> Params:
             "serial": detector.serial,
             "problem": {"zh": f"不能检测 {unknown}", "en": f"does not measure {unknown}"},
         }
+
+
+@guard
+def detector_pump_suction(ctx: Context) -> Params:
+    wanted = ctx.data.get("detector")
+    detector = next((e for e in ctx.permit.equipment if str(e.id) == str(wanted)), None)
+    if detector is not None and not detector.pump_suction:
+        yield {"serial": detector.serial}
 
 
 def passing_fresh_test(permit: Permit, ctx: Context):

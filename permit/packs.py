@@ -1,0 +1,297 @@
+"""Rule packs: a versioned set of data files in workflows/<pack>/ naming their sources, and
+which pack an enterprise is judged by on a given day. A change of law is a change of data."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .clock import Clock, local_date
+from .errors import InvalidInput, plain
+from .models import RulePackChoice, User
+from .workflow import WORKFLOWS_DIR, Workflow, WorkflowError, _check_figure, _Lines, _require_cite
+from .workflow import registry as workflow_registry
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    path: Path
+    raw: Mapping[str, Any]
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+
+    def label(self, lang: str = "zh") -> str:
+        return self.raw["pack"].get(lang, self.id)
+
+    @property
+    def in_force_from(self) -> date | None:
+        value = self.raw["pack"].get("in_force_from")
+        return value if isinstance(value, date) else None
+
+    def section(self, name: str) -> Any:
+        return self.raw.get(name, {})
+
+
+def load(folder: Path) -> Pack:
+    """Read and validate a pack's own description (pack.toml); its workflows load alongside."""
+    path = folder / "pack.toml"
+    text = path.read_text(encoding="utf-8")
+    lines = _Lines(path, text)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkflowError(f"{folder.name}/pack.toml: {exc}") from exc
+    head = raw.get("pack") or {}
+    if head.get("id") != folder.name:
+        raise lines.error(f"[pack] id must be the folder's name '{folder.name}'", "[pack]")
+    for key in ("zh", "en"):
+        if not head.get(key):
+            raise lines.error(f"[pack] has no title in {key}", "[pack]")
+    if not raw.get("sources"):
+        raise lines.error("a pack names its source documents in [[sources]]", "[pack]")
+    for source in raw["sources"]:
+        for key in ("code", "title", "number", "effective"):
+            if not source.get(key):
+                raise lines.error(f"a source lacks '{key}'", "[[sources]]")
+    _require_cite(lines, raw.get("scope"), "scope", "[scope]")
+    drills = raw.get("drills")
+    _require_cite(lines, drills, "drills", "[drills]")
+    if drills.get("set_by") == "rule":
+        _check_figure(lines, drills.get("period"), "drills.period", "[drills]", "period")
+    elif drills.get("set_by") != "enterprise":
+        raise lines.error("drills.set_by is 'rule' (with a period) or 'enterprise'", "[drills]")
+    for penalty in raw.get("penalties", []):
+        where = f'article = "{penalty.get("article")}"'
+        _require_cite(lines, penalty, f"penalty {penalty.get('article')}", where)
+        for key in ("items", "enterprise", "persons"):
+            if not penalty.get(key):
+                raise lines.error(f"penalty {penalty.get('article')} lacks '{key}'", where)
+    return Pack(id=folder.name, path=path, raw=raw)
+
+
+@cache
+def packs() -> dict[str, Pack]:
+    """Every pack shipped in workflows/, with its workflows, loaded and validated once."""
+    found = {
+        folder.name: load(folder)
+        for folder in sorted(WORKFLOWS_DIR.iterdir())
+        if (folder / "pack.toml").exists()
+    }
+    for wf in workflow_registry().values():
+        if wf.pack not in found:
+            raise WorkflowError(f"{wf.path.name}: names pack '{wf.pack}' with no pack.toml")
+        found[wf.pack].workflows[wf.name] = wf
+    return found
+
+
+def default_pack(on: date) -> str:
+    """With no choice recorded, an enterprise is judged by the newest pack in force that day."""
+    in_force = [
+        (p.in_force_from, p.id)
+        for p in packs().values()
+        if p.in_force_from is not None and p.in_force_from <= on
+    ]
+    return max(in_force)[1] if in_force else min(packs())
+
+
+def pack_in_force(session: Session, enterprise_id: int, on: date) -> str:
+    choice = session.scalars(
+        select(RulePackChoice)
+        .where(RulePackChoice.enterprise_id == enterprise_id, RulePackChoice.applies_from <= on)
+        .order_by(RulePackChoice.applies_from.desc(), RulePackChoice.id.desc())
+        .limit(1)
+    ).first()
+    return choice.pack if choice else default_pack(on)
+
+
+def workflow_for(session: Session, enterprise_id: int, name: str, on: date) -> Workflow:
+    pack = packs()[pack_in_force(session, enterprise_id, on)]
+    try:
+        return pack.workflows[name]
+    except KeyError:
+        raise LookupError(f"rule pack {pack.id} has no workflow '{name}'") from None
+
+
+def choose(
+    session: Session,
+    enterprise_id: int,
+    pack: str,
+    applies_from: date,
+    *,
+    clock: Clock,
+    actor: User | None = None,
+) -> RulePackChoice:
+    """Record that from this date the enterprise is judged by this pack. Permits already
+    approved keep the pack they were approved under."""
+    if pack not in packs():
+        raise InvalidInput(
+            [plain("unknown_pack", "没有规则包 {pack}", "No rule pack {pack}", pack=pack)]
+        )
+    if applies_from < local_date(clock.now()):
+        raise InvalidInput(
+            [
+                plain(
+                    "past_date",
+                    "规则包只能从今天或以后开始适用",
+                    "A rule pack can apply from today on, not in the past",
+                )
+            ]
+        )
+    choice = RulePackChoice(
+        enterprise_id=enterprise_id,
+        pack=pack,
+        applies_from=applies_from,
+        chosen_by_id=actor.id if actor else None,
+        chosen_at=clock.now(),
+    )
+    session.add(choice)
+    session.flush()
+    audit.append(
+        session,
+        enterprise_id=enterprise_id,
+        actor_id=actor.id if actor else None,
+        actor_role="admin" if actor else "system",
+        subject_type="rule_pack_choices",
+        subject_id=choice.id,
+        event="choose_pack",
+        data={"pack": pack, "applies_from": applies_from},
+        at=clock.now(),
+    )
+    return choice
+
+
+def history(session: Session, enterprise_id: int) -> list[RulePackChoice]:
+    return list(
+        session.scalars(
+            select(RulePackChoice)
+            .where(RulePackChoice.enterprise_id == enterprise_id)
+            .order_by(RulePackChoice.applies_from, RulePackChoice.id)
+        )
+    )
+
+
+__all__ = [
+    "Pack",
+    "packs",
+    "load",
+    "pack_in_force",
+    "workflow_for",
+    "choose",
+    "history",
+    "default_pack",
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    topic: str
+    item: str
+    a: str
+    a_cite: str
+    b: str
+    b_cite: str
+
+    @property
+    def changed(self) -> bool:
+        return (self.a, self.a_cite) != (self.b, self.b_cite)
+
+    @property
+    def rule_changed(self) -> bool:
+        """The rule itself differs, not only the article it cites."""
+        return self.a != self.b
+
+    @property
+    def mark(self) -> str:
+        return "≠" if self.rule_changed else ("~" if self.changed else "=")
+
+
+TOPICS = {
+    "sources": {"zh": "依据", "en": "Sources"},
+    "scope": {"zh": "适用范围", "en": "Scope"},
+    "approval": {"zh": "作业审批", "en": "Approval"},
+    "gas_limits": {"zh": "气体准入条件", "en": "Gas limits"},
+    "gas_tests": {"zh": "气体检测", "en": "Gas testing"},
+    "training": {"zh": "培训", "en": "Training"},
+    "drills": {"zh": "应急演练", "en": "Drills"},
+    "checklists": {"zh": "逐项确认", "en": "Checklists"},
+    "guards": {"zh": "规则依据", "en": "Rules and their articles"},
+    "penalties": {"zh": "法律责任", "en": "Penalties"},
+}
+
+
+def _fig(raw: Mapping[str, Any] | None) -> str:
+    return f"{raw['value']:g} {raw['unit']}" if raw else "—"
+
+
+def _facts(pack: Pack, lang: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every rule of a pack as (topic, item) → (what it says, its citation)."""
+    from . import gas
+    from .catalogue import catalogue
+
+    industries = catalogue().industries
+    wf = pack.workflows["confined_space"]
+    facts: dict[tuple[str, str], tuple[str, str]] = {}
+    for source in pack.section("sources"):
+        facts[("sources", source["code"])] = (
+            f"{source['title']}（{source['number']}）",
+            str(source["effective"]),
+        )
+    scope = pack.section("scope")
+    names = [industries.get(i, {}).get(lang, i) for i in scope["industries"]]
+    facts[("scope", "industries")] = ("、".join(names), scope["cite"])
+    facts[("scope", "excluded")] = ("、".join(scope.get("excluded", [])) or "—", scope["cite"])
+    for tier in wf.section("tiers"):
+        when = [*tier.get("when_hazards", []), *tier.get("when_tasks", [])]
+        who = "/".join(tier["approvers"]) + (
+            " + 书面委托" if tier.get("written_authorisation") else ""
+        )
+        facts[("approval", tier["name"])] = (
+            f"{tier.get(lang, tier['name'])}: {' + '.join(when) or '—'} → {who}",
+            tier["cite"],
+        )
+    for name, spec in wf.section("gases").items():
+        facts[("gas_limits", name)] = (gas.limit_text(name, wf, lang), spec["cite"])
+    tests = wf.section("gas_tests")
+    facts[("gas_tests", "always")] = ("、".join(tests["always"]), tests["always_cite"])
+    for key in ("validity", "interruption", "monitoring_interval"):
+        facts[("gas_tests", key)] = (_fig(tests.get(key)), tests.get(f"{key}_cite", ""))
+    for name, spec in wf.section("training").items():
+        facts[("training", name)] = (_fig(spec["valid_for"]), spec["cite"])
+    drills = pack.section("drills")
+    period = (
+        _fig(drills.get("period"))
+        if drills["set_by"] == "rule"
+        else ("由企业确定" if lang == "zh" else "set by the enterprise")
+    )
+    facts[("drills", "period")] = (period, drills["cite"])
+    for name, spec in wf.section("checklists").items():
+        facts[("checklists", name)] = ("；".join(i[lang] for i in spec["items"]), spec["cite"])
+    for name, text in wf.guards.items():
+        facts[("guards", name)] = (text.template[lang], text.cite)
+    for penalty in pack.section("penalties"):
+        items = "；".join(i["zh"] for i in penalty["items"])
+        facts[("penalties", penalty["article"])] = (
+            f"{items} — {penalty['enterprise']}",
+            penalty["cite"],
+        )
+    return facts
+
+
+def compare(a: str, b: str, lang: str = "zh") -> list[Row]:
+    """Each rule of two packs side by side, with both citations, topic by topic."""
+    fa, fb = _facts(packs()[a], lang), _facts(packs()[b], lang)
+    order = list(TOPICS)
+    keys = sorted(set(fa) | set(fb), key=lambda k: (order.index(k[0]), k[1]))
+    return [
+        Row(TOPICS[t][lang], item, *fa.get((t, item), ("—", "")), *fb.get((t, item), ("—", "")))
+        for t, item in keys
+    ]
