@@ -9,12 +9,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEntry, AuditHead, Base
 
 GENESIS = "0" * 64
+ENTRIES = AuditEntry.__table__
+HEADS = AuditHead.__table__
+ADVANCE_HEAD = (
+    HEADS.update()
+    .where(HEADS.c.chain == bindparam("of_chain"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def chain_of(enterprise_id: int | None) -> str:
@@ -106,14 +113,13 @@ def append(
         "data": jsonable(data),
     }
     row["hash"] = _digest(row)
-    session.execute(insert(AuditEntry).values(**row))
+    conn = session.connection()
+    conn.execute(ENTRIES.insert(), row)
     if head is None:
-        session.execute(insert(AuditHead).values(chain=chain, seq=row["seq"], hash=row["hash"]))
+        conn.execute(HEADS.insert(), {"chain": chain, "seq": row["seq"], "hash": row["hash"]})
     else:
-        session.execute(
-            update(AuditHead)
-            .where(AuditHead.chain == chain)
-            .values(seq=row["seq"], hash=row["hash"])
+        conn.execute(
+            ADVANCE_HEAD, {"of_chain": chain, "new_seq": row["seq"], "new_hash": row["hash"]}
         )
     return row["hash"]
 

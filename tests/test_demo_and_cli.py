@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from permit import audit, db
 from permit.catalogue import is_key_supervision
-from permit.clock import local_date
 from permit.cli import cli
+from permit.clock import local_date
 from permit.engine import workflow_of
 from permit.models import Contractor, Equipment, Permit, Space, User
 from permit.qualification import is_qualified

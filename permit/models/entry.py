@@ -27,4 +27,4 @@ class EntryLog(Base):
     gas_test_id: Mapped[int | None] = mapped_column(ForeignKey("gas_tests.id"))
 
     permit: Mapped[Permit] = relationship(back_populates="entries")
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
