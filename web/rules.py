@@ -80,11 +80,14 @@ def compare():
     b = request.args.get("b", known[-1])
     if a not in known or b not in known:
         raise NotFound([])
-    rows = packs.compare(a, b, lang())
     only = request.args.get("changed") == "1"
+    groups: dict[str, list] = {}  # topic → rows, in the order the comparison gives them
+    for row in packs.compare(a, b, lang()):
+        if row.changed or not only:
+            groups.setdefault(row.topic, []).append(row)
     return render_template(
         "rules/compare.html",
-        rows=[r for r in rows if r.changed or not only],
+        groups=groups,
         a=packs.packs()[a],
         b=packs.packs()[b],
         packs=packs.packs(),
