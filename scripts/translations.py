@@ -99,8 +99,7 @@ ZH = {
     "From": "自",
     "Rule pack": "规则包",
     "Switch rule pack": "切换规则包",
-    "Permits already approved are judged to their end by the pack they were approved under.":
-        "已审批的作业票按其审批时的规则包执行到底。",
+    "Permits already approved are judged to their end by the pack they were approved under.": "已审批的作业票按其审批时的规则包执行到底。",
     "Applies from": "开始适用日期",
     "Switch": "切换",
     "Compare rule packs": "规则包对照",
@@ -108,8 +107,7 @@ ZH = {
     "Compare": "比较",
     "≠ the rule differs · ~ only its citation differs · = the same": "≠ 规则不同 · ~ 仅依据不同 · = 相同",
     "Rule": "规则",
-    "From %(day)s the enterprise is judged by %(pack)s. Permits already approved keep their rules.":
-        "自 %(day)s 起本单位适用：%(pack)s。已审批的作业票保持原规则。",
+    "From %(day)s the enterprise is judged by %(pack)s. Permits already approved keep their rules.": "自 %(day)s 起本单位适用：%(pack)s。已审批的作业票保持原规则。",
     "Requester": "申请人",
     "Contractor": "承包单位",
     "due": "有效期至",
@@ -129,9 +127,9 @@ ZH = {
 }
 
 
-def main() -> int:
-    pot = ROOT / "build" / "messages.pot"
-    pot.parent.mkdir(exist_ok=True)
+def extract(pot: Path) -> Path:
+    """Every interface text of web/ and templates/, as a PO template."""
+    pot.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
             sys.executable,
@@ -152,6 +150,11 @@ def main() -> int:
         check=True,
         capture_output=True,
     )
+    return pot
+
+
+def main() -> int:
+    pot = extract(ROOT / "build" / "messages.pot")
     with pot.open("rb") as fh:
         catalog = read_po(fh, locale="zh")
     missing = []
