@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from permit import access
+from permit import access, packs
 from permit.clock import local_date
 from permit.errors import NotFound
 from permit.models import Permit
 from permit.qualification import latest_valid_until, unfit_reasons
-from permit.workflow import get as get_workflow
 
 from . import clock, get_session
 from .auth import me
@@ -28,8 +27,8 @@ def index():
     company = access.contractor_of(session, user)
     if company is None:
         raise NotFound([])
-    wf = get_workflow("confined_space")
     today = local_date(clock().now())
+    wf = packs.workflow_for(session, user.enterprise_id, "confined_space", today)
     permits = session.scalars(access.visible_permits(user).order_by(Permit.id.desc())).all()
     workers = [
         (w, unfit_reasons(w, "entrant", today, wf), latest_valid_until(w, "annual", wf))
