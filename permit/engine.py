@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
@@ -204,6 +205,9 @@ def apply(
         raise Blocked([plain("no_transition", "没有可用的状态转换", "No transition applies")])
     subject.updated_at = now
     subject.last_event = event
+    # Every event bumps the version, even one that changes no column of the subject (a second
+    # check-in in the same second): the optimistic lock must see every event.
+    flag_modified(subject, "updated_at")
     try:
         session.flush()  # the version check: of two concurrent events one fails here
         audit.append(
@@ -214,7 +218,7 @@ def apply(
             subject_type=type(subject).__tablename__,
             subject_id=subject.id,
             event=event,
-            data={"from": source, "to": subject.state, **_public(ctx.data), **ctx.audit},
+            data={"from": source, "to": subject.state, **_recorded(ctx), **ctx.audit},
             at=now,
             client_at=client_time,
         )
@@ -227,8 +231,10 @@ def apply(
     return Applied(event, source, subject.state, subject.version, dict(ctx.outcomes))
 
 
-def _public(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in SECRET_FIELDS}
+def _recorded(ctx: Context) -> dict[str, Any]:
+    """The fields of the event's data that the event declares: never a secret, never whatever
+    else a form or a client happened to send."""
+    return {k: v for k, v in ctx.data.items() if k in ctx.event.requires and k not in SECRET_FIELDS}
 
 
 def _changed_meanwhile() -> Reason:

@@ -117,3 +117,21 @@ def test_removing_an_entry_is_detected(world, engine):
 def test_each_enterprise_has_its_own_chain(world):
     chains = set(world.session.scalars(select(AuditEntry.chain)))
     assert chains == {f"enterprise:{world.enterprise.id}"}
+
+
+def test_fields_an_event_does_not_declare_never_reach_the_audit_log(world):
+    # found by the property tests: a NaN sent with an unrelated event broke the audit insert
+    # on PostgreSQL (invalid JSON) and stored invalid JSON on SQLite
+    import json
+
+    permit = world.permit()
+    world.fire(permit, "submit", readings=[{"gas": "o2", "value": float("nan"), "unit": "%vol"}],
+               note="x" * 10)
+    entry = world.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.event == "submit" and "readings" not in entry.data and "note" not in entry.data
+    json.dumps(entry.data, allow_nan=False)
+    assert list(audit.verify(world.session)) == []
+
+
+def test_non_finite_numbers_are_kept_as_text_in_the_log():
+    assert audit.jsonable({"v": float("nan"), "w": [float("inf")]}) == {"v": "nan", "w": ["inf"]}

@@ -58,3 +58,16 @@ def test_of_two_simultaneous_events_exactly_one_wins(world, sessions):
     fresh = world.session.get(Permit, permit.id)
     # whichever won, the permit never holds both: a check-in into a suspended permit
     assert not (fresh.state == "suspended" and fresh.headcount == 1)
+
+
+def test_every_event_bumps_the_version_even_in_the_same_second(world):
+    # found by the property tests: a second check-in at the same instant changed no column
+    permit = world.working()
+    engine.apply(world.session, permit, "check_in", world.attendant, {"person": world.entrant.id},
+                 clock=world.clock)
+    world.session.commit()
+    before = permit.version
+    engine.apply(world.session, permit, "check_in", world.attendant,
+                 {"person": world.entrant2.id}, clock=world.clock)
+    world.session.commit()
+    assert permit.version == before + 1

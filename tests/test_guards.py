@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from permit import engine, registers
-from permit.errors import InvalidInput
+from permit.errors import Blocked, InvalidInput
 from permit.workflow import get
 
 from .helpers import refused
@@ -547,3 +547,17 @@ def test_every_event_cites_an_article_for_each_of_its_guards(event):
     wf = get("confined_space", "draft-2023.1")
     for guard in wf.events[event].guards:
         assert wf.guards[guard].cite.strip()
+
+
+def test_a_gas_test_in_the_same_instant_ventilation_starts_is_not_after_it(world):
+    # found by the property tests: such a test reached `tested`, then nothing could start work
+    permit = world.drive(world.permit(), "briefed")
+    engine.apply(world.session, permit, "start_ventilation", world.attendant, {},
+                 clock=world.clock)
+    world.session.commit()
+    data = world.data_for(permit, "record_gas_test")
+    with pytest.raises(Blocked) as caught:
+        engine.apply(world.session, permit, "record_gas_test", world.attendant, data,
+                     clock=world.clock)
+    world.session.rollback()
+    assert [r.rule for r in caught.value.reasons] == ["ventilation_started"]

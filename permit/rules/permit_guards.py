@@ -297,7 +297,8 @@ def fan_assigned(ctx: Context) -> Params:
 
 @guard
 def ventilation_started(ctx: Context) -> Params:
-    if ctx.permit.ventilation_started_at is None:
+    started = ctx.permit.ventilation_started_at
+    if started is None or ctx.now <= started:  # 先通风、再检测: the test comes after
         yield {}
 
 

@@ -69,6 +69,14 @@ def fire(site: Site, page: Page, event: str, *, tick_all: bool = False, then: st
         expect_state(page, then)
 
 
+def ventilate(site: Site, page: Page, event: str = "start_ventilation") -> None:
+    """Start (or resume) ventilation, then let it run a while before anyone tests: a test
+    counts only when taken after ventilation started (先通风、再检测)."""
+    fire(site, page, event, then="ventilating")
+    site.later()
+    page.reload()
+
+
 def fill_gas_test(page: Page, **bad: str) -> None:
     """Type a reading for every gas and sampling point; `h2s_upper="15"` overrides one."""
     form = step_form(page, "record_gas_test")
@@ -179,7 +187,7 @@ def test_a_permit_goes_from_request_to_close_on_a_phone_with_every_rule_shown(se
     expect_state(attendant, "approved")
     fire(site, attendant, "release_isolation", tick_all=True, then="isolation_released")
     fire(site, attendant, "brief", tick_all=True, then="briefed")
-    fire(site, attendant, "start_ventilation", then="ventilating")
+    ventilate(site, attendant)
     expect(step_form(attendant, "start_work")).to_have_count(0)
 
     # A failing test: the row turns red as it is typed, the server says FAILED, no work.
@@ -247,7 +255,7 @@ def test_a_permit_goes_from_request_to_close_on_a_phone_with_every_rule_shown(se
     expect(blocked_card(attendant, "恢复作业")).to_contain_text("第十三条")
     press(site, attendant, entrant_row(attendant, w.entrant.name).locator("button"))
     expect(headcount(attendant)).to_have_text("0")
-    fire(site, attendant, "resume", then="ventilating")
+    ventilate(site, attendant, "resume")
     gas_test(site, attendant, then="tested")
     fire(site, attendant, "start_work", tick_all=True, then="working")
     fire(site, attendant, "finish", tick_all=True, then="closing")
