@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from permit.errors import Conflict, DomainError, NotFound
 
 from .i18n import lang
+
+KEPT_MESSAGES = 3
+
+
+def notify(message: str, category: str) -> None:
+    """Flash a message, keeping only the last few: a client that never reads the page it is
+    sent to (a script, a retrying phone) must not grow the session cookie without bound."""
+    flash(message, category)
+    queued = session.get("_flashes", [])
+    if len(queued) > KEPT_MESSAGES:
+        session["_flashes"] = queued[-KEPT_MESSAGES:]
 
 
 def wants_json() -> bool:
@@ -34,12 +45,12 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(reasons=[r.as_dict(lang()) for r in exc.reasons]), status
         for message in messages:
-            flash(message, "error")
+            notify(message, "error")
         return redirect(_back()), 303
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):
-        flash(_("The form expired or was sent from elsewhere. Please try again."), "error")
+        notify(_("The form expired or was sent from elsewhere. Please try again."), "error")
         return render_template("errors/400.html"), 400
 
     @app.errorhandler(500)

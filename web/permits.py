@@ -30,6 +30,7 @@ from permit.workflow import get as get_workflow
 
 from . import clock, get_session
 from .auth import me
+from .errors import notify
 from .event_forms import event_data
 from .i18n import lang
 
@@ -300,10 +301,10 @@ def fire(number: str, event: str):
     wf = workflow_of(permit)
     state = wf.state_label(result.state, lang())
     if result.outcomes.get("gas_test_passed") is False:
-        flash(_("Gas test FAILED — nobody enters. Now: %(state)s.", state=state), "alarm")
+        notify(_("Gas test FAILED — nobody enters. Now: %(state)s.", state=state), "alarm")
     else:
         category = "alarm" if result.state in ("suspended", "emergency") else "ok"
-        flash(
+        notify(
             _("%(event)s: done. Now: %(state)s.", event=wf.event_label(event, lang()), state=state),
             category,
         )

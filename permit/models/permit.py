@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, case, func, inspect, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .base import Base
 from .contractor import Contractor
 from .enterprise import User
+from .entry import EntryLog
 from .equipment import Equipment
 from .ledger import Space
 
 if TYPE_CHECKING:
-    from .entry import EntryLog
     from .gas import GasTest
 
 
@@ -88,14 +88,36 @@ class Permit(Base):
 
     @property
     def inside(self) -> set[int]:
-        """Ids of the people checked in and not yet out, from the entry log."""
-        inside: set[int] = set()
-        for entry in self.entries:
-            if entry.direction == "in":
-                inside.add(entry.user_id)
-            else:
-                inside.discard(entry.user_id)
-        return inside
+        """Ids of the people checked in and not yet out, from the entry log: counted in the
+        database unless the log is already loaded, so a long shift costs one small query."""
+        session = object_session(self)
+        if session is None or "entries" not in inspect(self).unloaded:
+            inside: set[int] = set()
+            for entry in self.entries:
+                if entry.direction == "in":
+                    inside.add(entry.user_id)
+                else:
+                    inside.discard(entry.user_id)
+            return inside
+        balance = func.sum(case((EntryLog.direction == "in", 1), else_=-1))
+        rows = session.execute(
+            select(EntryLog.user_id, balance)
+            .where(EntryLog.permit_id == self.id)
+            .group_by(EntryLog.user_id)
+        )
+        return {user_id for user_id, count in rows if count > 0}
+
+    @property
+    def last_entry(self) -> EntryLog | None:
+        session = object_session(self)
+        if session is None or "entries" not in inspect(self).unloaded:
+            return self.entries[-1] if self.entries else None
+        return session.scalars(
+            select(EntryLog)
+            .where(EntryLog.permit_id == self.id)
+            .order_by(EntryLog.id.desc())
+            .limit(1)
+        ).first()
 
     @property
     def headcount(self) -> int:

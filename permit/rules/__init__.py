@@ -30,10 +30,17 @@ class Context:
     outcomes: dict[str, bool] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
     acting_as: str | None = None
+    _inside: set[int] | None = None
 
     @property
     def permit(self) -> Any:
         return self.subject
+
+    def inside(self) -> set[int]:
+        """Who is inside, counted once per event (the rules ask several times)."""
+        if self._inside is None:
+            self._inside = set(self.subject.inside)
+        return self._inside
 
 
 Guard = Callable[[Context], Iterable[Mapping[str, Any]]]

@@ -171,7 +171,7 @@ def check_in(ctx: Context) -> None:
             gas_test_id=test.id if test else None,
         ),
     )
-    ctx.audit.update(person=person.id, headcount=ctx.permit.headcount)
+    ctx.audit.update(person=person.id, headcount=len(ctx.inside() | {person.id}))
 
 
 @effect
@@ -188,14 +188,14 @@ def check_out(ctx: Context) -> None:
             recorded_by_id=ctx.actor.id,
         ),
     )
-    ctx.audit.update(person=person.id, headcount=ctx.permit.headcount)
+    ctx.audit.update(person=person.id, headcount=len(ctx.inside() - {person.id}))
 
 
 @effect
 def record_reason(ctx: Context) -> None:
     if ctx.data.get("reason"):
         ctx.audit["reason"] = str(ctx.data["reason"])
-    ctx.audit["headcount"] = ctx.permit.headcount
+    ctx.audit["headcount"] = len(ctx.inside())
 
 
 @effect

@@ -405,9 +405,10 @@ def fresh_gas_test(ctx: Context) -> Params:
 def retest_after_interruption(ctx: Context) -> Params:
     """Once everyone has been out longer than the limit, a new passing test is needed."""
     permit: Permit = ctx.permit
-    if permit.headcount or not permit.entries:
+    last = permit.last_entry
+    if last is None or ctx.inside():
         return
-    last_out = permit.entries[-1].at
+    last_out = last.at
     limit = ctx.workflow.figure("gas_tests", "interruption")
     if (ctx.now - last_out).total_seconds() <= limit.seconds():
         return
@@ -426,21 +427,21 @@ def person_is_entrant(ctx: Context) -> Params:
 @guard
 def person_not_inside(ctx: Context) -> Params:
     person = _person(ctx)
-    if person is not None and person.id in ctx.permit.inside:
+    if person is not None and person.id in ctx.inside():
         yield {"person": person.name}
 
 
 @guard
 def person_inside(ctx: Context) -> Params:
     person = _person(ctx)
-    if person is None or person.id not in ctx.permit.inside:
+    if person is None or person.id not in ctx.inside():
         yield {"person": person.name if person else str(ctx.data.get("person"))}
 
 
 @guard
 def nobody_inside(ctx: Context) -> Params:
     permit: Permit = ctx.permit
-    inside = permit.inside
+    inside = ctx.inside()
     if inside:
         names = [p.user.name for p in permit.people if p.user_id in inside]
         yield {"count": len(inside), "people": "、".join(dict.fromkeys(names))}
