@@ -56,7 +56,7 @@ def can_request(user: User) -> bool:
     return is_staff(user) and user.has_role(*REQUESTER_ROLES)
 
 
-def awaiting_signature(session: Session, user: User, on: date | None = None) -> list[Permit]:
+def awaiting_signature(session: Session, user: User, on: date) -> list[Permit]:
     """Permits waiting for this user's signature under the approval tiers (art. 11)."""
     if not is_staff(user):
         return []

@@ -36,9 +36,7 @@ def current_tier(permit: Permit, workflow: Workflow) -> Mapping[str, Any]:
     return tier_named(permit.risk_tier, workflow) or tier_for(permit, workflow)
 
 
-def signing_role(
-    user: User | None, permit: Permit, workflow: Workflow, on: date | None = None
-) -> str | None:
+def signing_role(user: User | None, permit: Permit, workflow: Workflow, on: date) -> str | None:
     """The role in which this user may approve this permit, or None. A tier that allows it
     also accepts a person the principal authorised in writing, valid on that day."""
     if user is None or user.enterprise_id != permit.enterprise_id or not user.active:
@@ -47,7 +45,7 @@ def signing_role(
     for role in tier["approvers"]:
         if user.has_role(role):
             return role
-    if tier.get("written_authorisation") and _authorised(user, permit, on or date.today()):
+    if tier.get("written_authorisation") and _authorised(user, permit, on):
         return "authorised"
     return None
 

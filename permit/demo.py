@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import engine, registers
+from . import engine, gas, registers
 from .clock import Clock, local_date
 from .models import Enterprise, Permit, User
 
@@ -520,9 +520,6 @@ def _drive(
 
 
 def _readings(p: Permit) -> list[dict]:
-    from . import gas
-    from .engine import workflow_of
-
     units = {
         "o2": ("%vol", 20.8),
         "lel": ("%LEL", 0),
@@ -533,6 +530,6 @@ def _readings(p: Permit) -> list[dict]:
     points = ["upper", "middle", "lower"] if p.space.deep else [""]
     return [
         {"gas": g, "value": units[g][1], "unit": units[g][0], "point": pt}
-        for g in gas.gases_to_test(p.hazards, workflow_of(p))
+        for g in gas.gases_to_test(p.hazards, engine.workflow_of(p))
         for pt in points
     ]

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, gas
+from .catalogue import catalogue
 from .clock import Clock, local_date
 from .errors import InvalidInput, plain
 from .models import RulePackChoice, User
@@ -234,9 +235,6 @@ def _fig(raw: Mapping[str, Any] | None) -> str:
 
 def _facts(pack: Pack, lang: str) -> dict[tuple[str, str], tuple[str, str]]:
     """Every rule of a pack as (topic, item) → (what it says, its citation)."""
-    from . import gas
-    from .catalogue import catalogue
-
     industries = catalogue().industries
     wf = pack.workflows["confined_space"]
     facts: dict[tuple[str, str], tuple[str, str]] = {}

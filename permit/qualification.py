@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from .models import TrainingRecord, User
 from .workflow import Workflow, figure
@@ -26,8 +26,6 @@ def valid_until(record: TrainingRecord, workflow: Workflow) -> date | None:
     period = figure(spec["valid_for"])
     if period.unit == "month":
         return add_months(record.taken_on, int(period.value))
-    from datetime import timedelta
-
     return record.taken_on + timedelta(seconds=period.seconds())
 
 

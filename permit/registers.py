@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, packs
 from .clock import Clock, local_date
+from .errors import InvalidInput, plain
 from .models import (
     Authorisation,
     Contractor,
@@ -77,8 +78,6 @@ def create_enterprise(
         session, ent, ent.id, actor, "create", clock.now(), code=code, name=name, industry=industry
     )
     if rule_pack is not None:
-        from . import packs
-
         packs.choose(session, ent.id, rule_pack, local_date(clock.now()), clock=clock, actor=actor)
     return ent
 
@@ -328,8 +327,6 @@ def create_permit(
     """A draft permit for one ledger space; hazards and control measures default to the ledger's."""
     now = clock.now()
     if workflow_version is None:  # the pack the enterprise is judged by when the work starts
-        from . import packs
-
         day = local_date(window_start or now)
         wf = packs.workflow_for(session, space.enterprise_id, workflow, day)
     else:
@@ -400,8 +397,6 @@ def authorise(
     clock: Clock,
 ) -> Authorisation:
     """The principal's written authorisation for a delegate to approve (Order No. 13 art. 7)."""
-    from .errors import InvalidInput, plain
-
     if not principal.has_role("principal") or principal.enterprise_id != delegate.enterprise_id:
         raise InvalidInput(
             [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
@@ -10,6 +10,7 @@ from permit.accounts import SignInRefused, authenticate
 from permit.models import User
 
 from . import clock, get_session
+from .errors import notify
 from .i18n import lang
 
 bp = Blueprint("auth", __name__)
@@ -70,7 +71,7 @@ def login():
         except SignInRefused as refused:
             session.commit()  # the failure itself is recorded: it feeds the throttle
             for message in refused.messages(lang()):
-                flash(message, "error")
+                notify(message, "error")
             return render_template("auth/login.html", username=username), 401
         login_user(SessionUser(user))
         target = request.args.get("next", "")
@@ -84,5 +85,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash(_("Signed out."), "info")
+    notify(_("Signed out."), "info")
     return redirect(url_for("auth.login"))

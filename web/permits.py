@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from flask import (
     Blueprint,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -125,7 +124,7 @@ def new():
             errors = bad.messages(lang())
         else:
             session.commit()
-            flash(
+            notify(
                 _(
                     "Permit %(number)s created. Check what still blocks it and submit it.",
                     number=permit.number,

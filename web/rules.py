@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -14,6 +14,7 @@ from permit.errors import InvalidInput, NotFound, plain
 
 from . import clock, get_session
 from .auth import me
+from .errors import notify
 from .i18n import lang
 
 bp = Blueprint("rules", __name__)
@@ -59,7 +60,7 @@ def choose():
     pack = request.form.get("pack", "")
     packs.choose(session, user.enterprise_id, pack, day, clock=clock(), actor=user)
     session.commit()
-    flash(
+    notify(
         _(
             "From %(day)s the enterprise is judged by %(pack)s. Permits already approved keep "
             "their rules.",
