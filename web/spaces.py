@@ -105,7 +105,7 @@ def _render_form(space: Space | None, values: dict, errors: dict, status: int = 
 def field_labels() -> dict[str, str]:
     return {
         "code": _("Code"),
-        "name": _("Name"),
+        "name": _("Name of the space"),
         "location": _("Location"),
         "industry": _("Industry"),
         "catalogue_class": _("Class (key-supervision catalogue)"),
