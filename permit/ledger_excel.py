@@ -238,10 +238,10 @@ def read(data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
         missing = [BY_FIELD[f].zh for f in REQUIRED if f not in header]
         if missing:
             raise _file_error(
-                "找不到表头：缺少列「{zh}」（表头须在前 {n} 行内）",
-                "No header row: column(s) '{en}' missing (within the first {n} rows)",
-                zh="」「".join(missing),
-                en="', '".join(BY_FIELD[f].en for f in REQUIRED if f not in header),
+                "缺少列「{names}」（表头须在前 {n} 行内）",
+                "Column(s) '{columns}' missing (the header row must be within the first {n} rows)",
+                names="」「".join(missing),
+                columns="', '".join(BY_FIELD[f].en for f in REQUIRED if f not in header),
                 n=HEADER_SEARCH_ROWS,
             )
         seen = 0
@@ -302,12 +302,11 @@ def _check_row(
     today: date,
     errors: list[CellError],
 ) -> _Row | None:
-    found: list[CellError] = []
-    status = _status(values.get("status"), number, found)
     # A column the file leaves out keeps what the ledger has: a shorter sheet updates less.
     raw = {**(ledger.current(space) if space else {}), **values}
     data, bad = ledger.check(raw, wf=wf, today=today)
-    found += [CellError(number, e.field, e.reason) for e in bad]
+    found = [CellError(number, e.field, e.reason) for e in bad]
+    status = _status(values.get("status"), number, found)
     retire = False
     if space is not None and not space.active and data is not None:
         if ledger.changes(space, data) or status == "active":
