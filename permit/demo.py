@@ -123,9 +123,7 @@ def _retired_space(session: Session, ent: Enterprise, clock, today) -> None:
         sign_placed_on=today - timedelta(days=700),
         industry="metallurgy",
     )
-    registers.retire_space(
-        session, seal, clock=clock, reason="管网改造，水封井已拆除并回填"
-    )
+    registers.retire_space(session, seal, clock=clock, reason="管网改造，水封井已拆除并回填")
 
 
 class _Replay:

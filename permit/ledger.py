@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import access, audit, registers
@@ -420,8 +420,11 @@ def create_space(
     clock: Clock,
     actor: User,
 ) -> Space:
+    # Codes differing only in case would be two spaces to the database and one to a person.
     taken = session.scalar(
-        select(Space.id).where(Space.enterprise_id == enterprise_id, Space.code == data.code)
+        select(Space.code).where(
+            Space.enterprise_id == enterprise_id, func.lower(Space.code) == data.code.lower()
+        )
     )
     if taken is not None:
         raise LedgerInvalid(
@@ -430,7 +433,7 @@ def create_space(
                     "code",
                     "编号 '{v}' 已在台账中",
                     "the code '{v}' is already in the ledger",
-                    v=data.code,
+                    v=taken,
                 )
             ]
         )

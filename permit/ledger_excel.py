@@ -246,6 +246,10 @@ def read(data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
             )
         seen = 0
         for number, cells in enumerate(rows, start=header_row + 1):
+            if number > header_row + 2 * MAX_ROWS:  # a sheet of empty rows is no ledger either
+                raise _file_error(
+                    "超过 {n} 行：请分批导入", "More than {n} rows: import in parts", n=MAX_ROWS
+                )
             values = {
                 f: cells[i] if i < len(cells) else None
                 for f, i in header.items()
@@ -355,12 +359,13 @@ def import_ledger(
 ) -> ImportResult:
     """Check every row, then (if none is bad, or when told to skip the bad ones) create the
     new codes and update the known ones. The caller commits."""
-    known = {s.code: s for s in session.scalars(access.visible_spaces(user))}
+    # A code typed in another case is the same space ("ws-01" is WS-01).
+    known = {s.code.lower(): s for s in session.scalars(access.visible_spaces(user))}
     result = ImportResult()
     good: list[_Row] = []
     first_row: dict[str, int] = {}
     for number, values in read(data):
-        code = ledger.text(values.get("code"))
+        code = ledger.text(values.get("code")).lower()
         if code and code in first_row:
             result.errors.append(
                 CellError(
@@ -370,16 +375,17 @@ def import_ledger(
                         "ledger_duplicate",
                         "编号 '{v}' 与第 {row} 行重复",
                         "the code '{v}' repeats row {row}",
-                        v=code,
+                        v=ledger.text(values.get("code")),
                         row=first_row[code],
                     ),
                 )
             )
             continue
         first_row.setdefault(code, number)
-        row = _check_row(
-            session, number, values, known.get(code), wf=wf, today=today, errors=result.errors
-        )
+        space = known.get(code)
+        if space is not None:
+            values = {**values, "code": space.code}
+        row = _check_row(session, number, values, space, wf=wf, today=today, errors=result.errors)
         if row is not None:
             good.append(row)
     if result.errors and not only_good:

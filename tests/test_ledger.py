@@ -198,6 +198,10 @@ def test_a_code_is_unique_in_an_enterprise_but_not_across_enterprises(world, kee
         add(world, keeper, code="WS-01", name="重复")
     assert caught.value.by_field("en") == {"code": ["the code 'WS-01' is already in the ledger"]}
     world.session.rollback()
+    with pytest.raises(ledger.LedgerInvalid) as caught:
+        add(world, keeper, code="ws-01", name="只差大小写")
+    assert caught.value.by_field("zh") == {"code": ["编号 'WS-01' 已在台账中"]}
+    world.session.rollback()
     other = registers.create_enterprise(
         world.session, code="OTHER", name="别家", industry="light", clock=clock
     )

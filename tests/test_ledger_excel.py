@@ -209,6 +209,14 @@ def test_columns_left_out_of_the_file_keep_what_the_ledger_has(world, keeper):
     assert row_counts(world.session) == before
 
 
+def test_a_code_typed_in_another_case_is_the_same_space(world, keeper):
+    data = workbook(["ws-01", "1号污水处理池（东）", "轻工行业"], header=["编号", "名称", "行业"])
+    result = run_import(world, keeper, data)
+    assert (result.created, result.updated) == (0, 1)
+    world.session.expire_all()
+    assert (world.pit.code, world.pit.name) == ("WS-01", "1号污水处理池（东）")
+
+
 def test_a_sheet_under_english_headers_is_read_too(world, keeper):
     data = workbook(
         ["WS-01", "1号污水处理池", "Light industry"], header=["Code", "Name", "Industry"]
