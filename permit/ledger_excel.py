@@ -11,7 +11,8 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
@@ -140,17 +141,27 @@ def write(spaces: Iterable[Space], wf: Workflow, *, title: str) -> bytes:
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(i)].width = column.width
+    # Named styles: a cell takes one by name, far cheaper than building its own per cell.
+    top = Alignment(vertical="top", wrap_text=True)
+    book.add_named_style(NamedStyle("ledger_text", alignment=top))
+    book.add_named_style(NamedStyle("ledger_date", alignment=top, number_format="yyyy-mm-dd"))
+    # Text, so that a code like 001 keeps its zeros.
+    book.add_named_style(NamedStyle("ledger_code", alignment=top, number_format="@"))
+    styles = [
+        "ledger_code"
+        if c.field == "code"
+        else "ledger_date"
+        if c.field.endswith("_on")
+        else "ledger_text"
+        for c in COLUMNS
+    ]
     count = 0
     for count, space in enumerate(spaces, start=1):
         values = _cell_values(space, wf, count)
-        sheet.append([values[c.field] for c in COLUMNS])
-        for i, column in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=count + 2, column=i)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if column.field.endswith("_on"):
-                cell.number_format = "yyyy-mm-dd"
-            if column.field == "code":
-                cell.number_format = "@"  # text: a code like 001 keeps its zeros
+        row = [WriteOnlyCell(sheet, values[c.field]) for c in COLUMNS]
+        for cell, style in zip(row, styles, strict=True):
+            cell.style = style
+        sheet.append(row)
     sheet.freeze_panes = "C3"
     _choices(book, sheet, wf, rows=max(count, 1) + 200)
     out = BytesIO()
