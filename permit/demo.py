@@ -103,6 +103,28 @@ SPACES = [
     ("CT-01", "地下电缆沟", None, ["o2_deficiency"], ["通风换气"], "主控楼地下", False),
 ]
 
+NOTICE_BOARDS = {"GP-01", "GH-01", "HS-02", "CP-01"}  # the ironworks and gas network
+
+
+def _retired_space(session: Session, ent: Enterprise, clock, today) -> None:
+    """A space taken out of service: the ledger keeps it, retired, with the reason."""
+    seal = registers.add_space(
+        session,
+        ent,
+        code="WS-00",
+        name="旧煤气水封井（已拆除）",
+        catalogue_class="condensate_pit",
+        hazards=["co", "o2_deficiency"],
+        control_measures=["强制通风", "持续检测一氧化碳"],
+        isolation_measures=["井盖上锁"],
+        location="煤气管网 1 号排水器（原址）",
+        deep=True,
+        clock=clock,
+        sign_placed_on=today - timedelta(days=700),
+        industry="metallurgy",
+    )
+    registers.retire_space(session, seal, clock=clock, reason="管网改造，水封井已拆除并回填")
+
 
 class _Replay:
     """The demo's history, replayed from half an hour ago a few seconds per step, so that
@@ -262,8 +284,11 @@ def load(session: Session, clock: Clock) -> bool:
             deep=deep,
             clock=clock,
             sign_placed_on=today - timedelta(days=90) if code != "CT-01" else None,
+            # Notice boards stand where several spaces share a site (art. 8).
+            notice_board_placed_on=today - timedelta(days=80) if code in NOTICE_BOARDS else None,
             industry="metallurgy",
         )
+    _retired_space(session, ent, clock, today)
     session.flush()
 
     window = dict(window_start=now - timedelta(minutes=30), window_end=now + timedelta(hours=8))

@@ -38,6 +38,8 @@ def _audit(
     actor: User | None,
     event: str,
     now: datetime,
+    *,
+    role: str | None = None,
     **data: Any,
 ) -> None:
     session.flush()
@@ -45,7 +47,7 @@ def _audit(
         session,
         enterprise_id=enterprise_id,
         actor_id=actor.id if actor else None,
-        actor_role="admin" if actor else "system",
+        actor_role=role or ("admin" if actor else "system"),
         subject_type=type(obj).__tablename__,
         subject_id=obj.id,
         event=event,
@@ -172,6 +174,7 @@ def add_space(
     sign_placed_on: date | None = None,
     notice_board_placed_on: date | None = None,
     actor: User | None = None,
+    actor_role: str | None = None,
 ) -> Space:
     space = Space(
         enterprise_id=enterprise.id,
@@ -196,19 +199,43 @@ def add_space(
         actor,
         "create",
         clock.now(),
+        role=actor_role,
         code=code,
         name=name,
+        location=location,
+        industry=space.industry,
         catalogue_class=catalogue_class,
         hazards=list(hazards),
+        isolation_measures=list(isolation_measures),
+        control_measures=list(control_measures),
+        deep=deep,
+        sign_placed_on=sign_placed_on,
+        notice_board_placed_on=notice_board_placed_on,
     )
     return space
 
 
 def retire_space(
-    session: Session, space: Space, *, clock: Clock, actor: User | None = None
+    session: Session,
+    space: Space,
+    *,
+    clock: Clock,
+    actor: User | None = None,
+    reason: str = "",
+    actor_role: str | None = None,
 ) -> None:
+    """Retire, never delete: the space stays in the ledger, its permits keep pointing at it."""
     space.retired_at = clock.now()
-    _audit(session, space, space.enterprise_id, actor, "retire", clock.now())
+    _audit(
+        session,
+        space,
+        space.enterprise_id,
+        actor,
+        "retire",
+        clock.now(),
+        role=actor_role,
+        reason=reason,
+    )
 
 
 def add_equipment(

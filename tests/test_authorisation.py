@@ -22,6 +22,7 @@ ROLES = [
     "regulator",
 ]
 STAFF = {"principal", "deputy", "approver", "attendant", "entrant", "rescuer", "admin"}
+KEEPERS = {"principal", "deputy", "admin"}  # who keeps the ledger (台账)
 LOGIN = 302  # anonymous: sent to the sign-in page
 
 
@@ -58,6 +59,15 @@ MATRIX = {
     "rules.compare": ("GET", "/rules/compare", expect(STAFF, 200)),
     # Only the admin may switch packs; an empty form is refused with its reasons (303 back).
     "rules.choose": ("POST", "/rules", expect({"admin"}, 303)),
+    # The ledger: every staff member reads and exports it; admin, principal and deputy keep it.
+    "spaces.index": ("GET", "/spaces", expect(STAFF, 200)),
+    "spaces.show": ("GET", "/spaces/GP-01", expect(STAFF, 200)),
+    "spaces.export": ("GET", "/spaces/export.xlsx", expect(STAFF, 200)),
+    "spaces.new": ("GET", "/spaces/new", expect(KEEPERS, 200)),
+    "spaces.edit": ("GET", "/spaces/GP-01/edit", expect(KEEPERS, 200)),
+    "spaces.import_ledger": ("GET", "/spaces/import", expect(KEEPERS, 200)),
+    # Retiring without a reason is refused with its message (303 back to the space).
+    "spaces.retire": ("POST", "/spaces/GP-01/retire", expect(KEEPERS, 303)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
