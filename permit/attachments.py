@@ -6,7 +6,8 @@ import hashlib
 from pathlib import PurePath
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .clock import Clock
@@ -56,33 +57,28 @@ def store(
             [plain("file_type", "只接受 PDF、JPEG 或 PNG 文件", "only PDF, JPEG or PNG files")]
         )
     digest = hashlib.sha256(data).hexdigest()
-    existing = session.scalar(
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    # ON CONFLICT DO NOTHING, not a savepoint: the same bytes sent twice at once (a retried
+    # upload) store one file, and a refusal later in the request still rolls it back.
+    session.execute(
+        insert(Attachment)
+        .values(
+            enterprise_id=enterprise_id,
+            sha256=digest,
+            filename=PurePath(filename or "file").name[:200],
+            content_type=content_type,
+            size=len(data),
+            data=data,
+            uploaded_by_id=actor.id if actor else None,
+            uploaded_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["enterprise_id", "sha256"])
+    )
+    return session.scalars(
         select(Attachment).where(
             Attachment.enterprise_id == enterprise_id, Attachment.sha256 == digest
         )
-    )
-    if existing is not None:
-        return existing
-    attachment = Attachment(
-        enterprise_id=enterprise_id,
-        sha256=digest,
-        filename=PurePath(filename or "file").name[:200],
-        content_type=content_type,
-        size=len(data),
-        data=data,
-        uploaded_by_id=actor.id if actor else None,
-        uploaded_at=clock.now(),
-    )
-    try:
-        with session.begin_nested():  # a concurrent upload of the same bytes may win the race
-            session.add(attachment)
-    except IntegrityError:
-        return session.scalars(
-            select(Attachment).where(
-                Attachment.enterprise_id == enterprise_id, Attachment.sha256 == digest
-            )
-        ).one()
-    return attachment
+    ).one()
 
 
 def fetch(session: Session, enterprise_id: int, attachment_id: int) -> Attachment:

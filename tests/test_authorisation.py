@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Permit
+from permit.models import Attachment, Permit
 
 ROLES = [
     "principal",
@@ -22,6 +22,7 @@ ROLES = [
     "regulator",
 ]
 STAFF = {"principal", "deputy", "approver", "attendant", "entrant", "rescuer", "admin"}
+KEEPERS = {"principal", "deputy", "admin"}  # who keeps the registers
 LOGIN = 302  # anonymous: sent to the sign-in page
 
 
@@ -58,6 +59,14 @@ MATRIX = {
     "rules.compare": ("GET", "/rules/compare", expect(STAFF, 200)),
     # Only the admin may switch packs; an empty form is refused with its reasons (303 back).
     "rules.choose": ("POST", "/rules", expect({"admin"}, 303)),
+    "equipment.index": ("GET", "/equipment", expect(STAFF, 200)),
+    "equipment.show": ("GET", "/equipment/{serial}", expect(STAFF, 200)),
+    # The forms: an empty one is refused with its reasons (303 back) for those who may use it.
+    "equipment.create": ("POST", "/equipment", expect(KEEPERS, 303)),
+    "equipment.certify": ("POST", "/equipment/{serial}/certificates", expect(KEEPERS, 303)),
+    "equipment.check": ("POST", "/equipment/{serial}/checks", expect(KEEPERS | {"attendant"}, 303)),
+    "equipment.status": ("POST", "/equipment/{serial}/status", expect(KEEPERS, 303)),
+    "equipment.attachment": ("GET", "/files/{file}", expect(STAFF, 200)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
@@ -76,8 +85,9 @@ def demo_app(make_app, sessions, clock):
             select(Permit).where(Permit.contractor_id.is_(None), Permit.state == "draft")
         ).first()
         theirs = session.scalars(select(Permit).where(Permit.contractor_id.is_not(None))).first()
+        scan = session.scalars(select(Attachment)).first()
     app = make_app(WTF_CSRF_ENABLED=False)
-    return app, {"own": own.number, "theirs": theirs.number}
+    return app, {"own": own.number, "theirs": theirs.number, "serial": "D-01", "file": scan.id}
 
 
 def client_for(app, role: str):
