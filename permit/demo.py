@@ -12,6 +12,13 @@ from .clock import Clock, local_date
 from .models import Enterprise, Permit, User
 
 DEMO_CODE = "DEMO"
+# The attendant's four skills (art. 4 para. 2), the same keys in both rule packs.
+COMPETENCES = (
+    "competence_gas_detection",
+    "competence_ventilation",
+    "competence_respiratory",
+    "competence_rescue",
+)
 DEMO_PASSWORD = "demo"
 ACCOUNTS = [  # username = role, password "demo"
     ("principal", "王建国", ["principal"]),
@@ -175,7 +182,8 @@ def load(session: Session, clock: Clock) -> bool:
 
     for key in ("principal", "deputy", "approver", "attendant", "entrant", "rescuer"):
         train(users[key])
-    train(users["attendant"], kind="attendant_competence")
+    for kind in COMPETENCES:
+        train(users["attendant"], kind=kind)
     crew = [
         registers.add_user(session, enterprise=ent, name=n, roles=["entrant"], clock=clock)
         for n in ("吴强", "郑国庆", "冯立")
@@ -198,7 +206,8 @@ def load(session: Session, clock: Clock) -> bool:
         session, enterprise=ent, name="何监护", roles=["attendant"], clock=clock
     )
     train(attendant2)
-    train(attendant2, kind="attendant_competence")
+    for kind in COMPETENCES:
+        train(attendant2, kind=kind)
 
     due = today + timedelta(days=200)
     detector = registers.add_equipment(
@@ -372,14 +381,15 @@ def _order13_enterprise(session: Session, clock, now: datetime) -> None:
             taken_on=today - timedelta(days=40),
             topic="有限空间作业专题安全培训",
         )
-    registers.record_training(
-        session,
-        users["attendant13"],
-        kind="attendant_competence",
-        passed=True,
-        clock=clock,
-        taken_on=today - timedelta(days=40),
-    )
+    for kind in COMPETENCES:
+        registers.record_training(
+            session,
+            users["attendant13"],
+            kind=kind,
+            passed=True,
+            clock=clock,
+            taken_on=today - timedelta(days=40),
+        )
     registers.authorise(
         session,
         users["principal13"],

@@ -67,6 +67,11 @@ def unfit_reasons(user: User, permit_role: str, on: date, workflow: Workflow) ->
     return reasons
 
 
+def competence_kinds(workflow: Workflow) -> list[str]:
+    """The attendant's skills (art. 4 para. 2), each assessed and recorded on its own."""
+    return required_kinds("attendant", "attendant_competent", workflow)
+
+
 def latest_valid_until(user: User, kind: str, workflow: Workflow) -> date | None:
     dates = [d for r in user.trainings if r.kind == kind and (d := valid_until(r, workflow))]
     return max(dates) if dates else None

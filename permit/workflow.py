@@ -351,6 +351,10 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
         where = f"[training.{name}]"
         _require_cite(lines, training, f"training '{name}'", where)
         _check_figure(lines, training.get("valid_for"), f"training '{name}' valid_for", where)
+        if training.get("guard") == "attendant_competent" and not (
+            training.get("short_zh") and training.get("short_en")
+        ):
+            raise lines.error(f"competence '{name}' needs short_zh and short_en", where)
     kinds = raw.get("equipment_kinds", {})
     for name, kind in kinds.items():
         where = f"[equipment_kinds.{name}]"

@@ -188,7 +188,24 @@ def people_trained(ctx: Context) -> Params:
 
 @guard
 def attendant_competent(ctx: Context) -> Params:
-    yield from _untrained(ctx, "attendant_competent")
+    permit: Permit = ctx.permit
+    if permit.attendant is None:
+        return
+    day = _work_day(permit, ctx)
+    training = ctx.workflow.section("training")
+    missing = [
+        training[kind]
+        for kind in required_kinds("attendant", "attendant_competent", ctx.workflow)
+        if not is_qualified(permit.attendant, kind, day, ctx.workflow)
+    ]
+    if missing:
+        yield {
+            "person": permit.attendant.name,
+            "missing": {
+                "zh": "、".join(m["short_zh"] for m in missing),
+                "en": ", ".join(m["short_en"] for m in missing),
+            },
+        }
 
 
 @guard
