@@ -12,7 +12,7 @@ from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
-from .training import TrainingRecord
+from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
     "Attachment",
@@ -41,5 +41,7 @@ __all__ = [
     "PermitEquipment",
     "PermitPerson",
     "Signature",
+    "TrainingPlanItem",
     "TrainingRecord",
+    "TrainingSession",
 ]

@@ -1,4 +1,5 @@
-"""The equipment register (art. 10): certificates, periodic checks, and the files behind them.
+"""Registers: equipment certificates and periodic checks (art. 10), training sessions and the
+annual plan (art. 7), and the evidence files behind them.
 
 Revision ID: 0007
 Revises: 0006
@@ -13,7 +14,13 @@ down_revision = "0004"  # lead: rebase onto 0006 at merge
 branch_labels = None
 depends_on = None
 
-TABLES = ("attachments", "equipment_certificates", "equipment_checks")
+TABLES = (
+    "attachments",
+    "equipment_certificates",
+    "equipment_checks",
+    "training_sessions",
+    "training_plan_items",
+)
 
 
 def upgrade() -> None:
@@ -82,6 +89,68 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_equipment_checks")),
     )
     op.create_index(op.f("ix_equipment_checks_equipment_id"), "equipment_checks", ["equipment_id"])
+    op.create_table(
+        "training_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("trainer", sa.String(length=120), nullable=False),
+        sa.Column("hours", sa.Double(), nullable=False),
+        sa.Column("materials", sa.JSON(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_training_sessions_enterprise_id_enterprises")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_training_sessions_recorded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
+    )
+    op.create_index(op.f("ix_training_sessions_enterprise_id"), "training_sessions", ["enterprise_id"])
+    op.create_table(
+        "training_plan_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("audience", sa.JSON(), nullable=False),
+        sa.Column("dropped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_training_plan_items_enterprise_id_enterprises")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_training_plan_items_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_plan_items")),
+    )
+    op.create_index(
+        op.f("ix_training_plan_items_enterprise_id"), "training_plan_items", ["enterprise_id"]
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # ADD COLUMN … REFERENCES in one statement: SQLite accepts it without rebuilding the
+        # table (a rebuild would drop its no-delete trigger).
+        op.execute(
+            "ALTER TABLE training_records ADD COLUMN session_id INTEGER "
+            "CONSTRAINT fk_training_records_session_id_training_sessions "
+            "REFERENCES training_sessions (id)"
+        )
+    else:
+        op.add_column("training_records", sa.Column("session_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_training_records_session_id_training_sessions"),
+            "training_records",
+            "training_sessions",
+            ["session_id"],
+            ["id"],
+        )
+    op.create_index(op.f("ix_training_records_session_id"), "training_records", ["session_id"])
     # A plain ADD COLUMN: SQLite's batch mode would rebuild the table and lose its trigger.
     op.add_column(
         "equipment",
@@ -118,6 +187,11 @@ def downgrade() -> None:
     with op.batch_alter_table("equipment") as batch:
         batch.drop_column("status_since")
         batch.drop_column("status_reason")
+    op.drop_index(op.f("ix_training_records_session_id"), "training_records")
+    with op.batch_alter_table("training_records") as batch:
+        batch.drop_column("session_id")
+    op.drop_table("training_plan_items")
+    op.drop_table("training_sessions")
     op.drop_table("equipment_checks")
     op.drop_table("equipment_certificates")
     op.drop_table("attachments")
