@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Attachment, Permit
+from permit.models import Attachment, Permit, User
 
 ROLES = [
     "principal",
@@ -67,6 +67,12 @@ MATRIX = {
     "equipment.check": ("POST", "/equipment/{serial}/checks", expect(KEEPERS | {"attendant"}, 303)),
     "equipment.status": ("POST", "/equipment/{serial}/status", expect(KEEPERS, 303)),
     "equipment.attachment": ("GET", "/files/{file}", expect(STAFF, 200)),
+    "training.index": ("GET", "/training", expect(STAFF, 200)),
+    "training.new": ("GET", "/training/new", expect(KEEPERS, 200)),
+    "training.record": ("POST", "/training", expect(KEEPERS, 303)),
+    "training.plan": ("POST", "/training/plan", expect(KEEPERS, 303)),
+    "training.people": ("GET", "/people", expect(STAFF, 200)),
+    "training.card": ("GET", "/people/{person}", expect(STAFF, 200)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
@@ -86,8 +92,15 @@ def demo_app(make_app, sessions, clock):
         ).first()
         theirs = session.scalars(select(Permit).where(Permit.contractor_id.is_not(None))).first()
         scan = session.scalars(select(Attachment)).first()
+        person = session.scalars(select(User).where(User.username == "entrant")).one()
     app = make_app(WTF_CSRF_ENABLED=False)
-    return app, {"own": own.number, "theirs": theirs.number, "serial": "D-01", "file": scan.id}
+    return app, {
+        "own": own.number,
+        "theirs": theirs.number,
+        "serial": "D-01",
+        "file": scan.id,
+        "person": person.id,
+    }
 
 
 def client_for(app, role: str):
