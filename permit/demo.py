@@ -7,11 +7,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import engine, gas, registers
+from . import attachments, engine, equipment, gas, packs, registers
 from .clock import Clock, local_date
 from .models import Enterprise, Permit, User
 
 DEMO_CODE = "DEMO"
+# The attendant's four skills (art. 4 para. 2), the same keys in both rule packs.
+COMPETENCES = (
+    "competence_gas_detection",
+    "competence_ventilation",
+    "competence_respiratory",
+    "competence_rescue",
+)
 DEMO_PASSWORD = "demo"
 ACCOUNTS = [  # username = role, password "demo"
     ("principal", "王建国", ["principal"]),
@@ -197,7 +204,8 @@ def load(session: Session, clock: Clock) -> bool:
 
     for key in ("principal", "deputy", "approver", "attendant", "entrant", "rescuer"):
         train(users[key])
-    train(users["attendant"], kind="attendant_competence")
+    for kind in COMPETENCES:
+        train(users["attendant"], kind=kind)
     crew = [
         registers.add_user(session, enterprise=ent, name=n, roles=["entrant"], clock=clock)
         for n in ("吴强", "郑国庆", "冯立")
@@ -220,7 +228,8 @@ def load(session: Session, clock: Clock) -> bool:
         session, enterprise=ent, name="何监护", roles=["attendant"], clock=clock
     )
     train(attendant2)
-    train(attendant2, kind="attendant_competence")
+    for kind in COMPETENCES:
+        train(attendant2, kind=kind)
 
     due = today + timedelta(days=200)
     detector = registers.add_equipment(
@@ -264,10 +273,11 @@ def load(session: Session, clock: Clock) -> bool:
     harness = registers.add_equipment(
         session, ent, kind="harness", serial="H-01", name="全身式安全带", due_on=due, clock=clock
     )
-    registers.add_equipment(
+    tripod = registers.add_equipment(
         session, ent, kind="tripod", serial="T-01", name="救援三脚架", due_on=due, clock=clock
     )
     kit = [detector, fan, scba, harness]
+    _equipment_records(session, ent, clock, detector, scba, tripod)
 
     spaces = {}
     for code, name, cls, hazards, controls, location, deep in SPACES:
@@ -396,14 +406,15 @@ def _order13_enterprise(session: Session, clock, now: datetime) -> None:
             taken_on=today - timedelta(days=40),
             topic="有限空间作业专题安全培训",
         )
-    registers.record_training(
-        session,
-        users["attendant13"],
-        kind="attendant_competence",
-        passed=True,
-        clock=clock,
-        taken_on=today - timedelta(days=40),
-    )
+    for kind in COMPETENCES:
+        registers.record_training(
+            session,
+            users["attendant13"],
+            kind=kind,
+            passed=True,
+            clock=clock,
+            taken_on=today - timedelta(days=40),
+        )
     registers.authorise(
         session,
         users["principal13"],
@@ -558,3 +569,48 @@ def _readings(p: Permit) -> list[dict]:
         for g in gas.gases_to_test(p.hazards, engine.workflow_of(p))
         for pt in points
     ]
+
+
+# A one-page PDF, small enough to keep in the source: the demo's scanned certificate.
+CERTIFICATE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 60>>stream\nBT /F1 24 Tf 72 760 Td (Calibration certificate D-01) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _equipment_records(
+    session: Session, ent: Enterprise, clock: Clock, detector, scba, tripod
+) -> None:
+    """A calibration certificate with its scan, and the attendant's checks: the tripod's
+    wire rope failed, so it is out of service."""
+    today = local_date(clock.now())
+    wf = packs.workflow_for(session, ent.id, "confined_space", today)
+    scan = attachments.store(
+        session,
+        enterprise_id=ent.id,
+        filename="D-01 校准证书.pdf",
+        data=CERTIFICATE_PDF,
+        clock=clock,
+    )
+    equipment.record_certificate(
+        session,
+        detector,
+        kind="calibration",
+        performed_on=today - timedelta(days=165),
+        valid_until=detector.due_on,
+        agency="市计量检定测试院",
+        certificate_no="JZ2026-0417",
+        attachment=scan,
+        workflow=wf,
+        clock=clock,
+    )
+    for item in (scba, detector, tripod):
+        answers = {point["key"]: True for point in equipment.checklist(wf, item.kind)}
+        if item is tripod:
+            answers["rope"] = False
+        equipment.record_check(session, item, results=answers, workflow=wf, clock=clock, note="")

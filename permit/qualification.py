@@ -17,7 +17,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def valid_until(record: TrainingRecord, workflow: Workflow) -> date | None:
-    """The last day a passed record counts; None for a failed one."""
+    """The last day a passed record counts (a 12-month record taken on 1 March counts up to
+    the last day of February); None for a failed one."""
     if not record.passed:
         return None
     spec = workflow.section("training").get(record.kind)
@@ -25,8 +26,8 @@ def valid_until(record: TrainingRecord, workflow: Workflow) -> date | None:
         return None
     period = figure(spec["valid_for"])
     if period.unit == "month":
-        return add_months(record.taken_on, int(period.value))
-    return record.taken_on + timedelta(seconds=period.seconds())
+        return add_months(record.taken_on, int(period.value)) - timedelta(days=1)
+    return record.taken_on + timedelta(seconds=period.seconds()) - timedelta(days=1)
 
 
 def is_qualified(user: User, kind: str, on: date, workflow: Workflow) -> bool:
@@ -34,7 +35,7 @@ def is_qualified(user: User, kind: str, on: date, workflow: Workflow) -> bool:
         if record.kind != kind or record.taken_on > on:
             continue
         until = valid_until(record, workflow)
-        if until is not None and on < until:
+        if until is not None and on <= until:
             return True
     return False
 
@@ -65,6 +66,11 @@ def unfit_reasons(user: User, permit_role: str, on: date, workflow: Workflow) ->
                 }
             )
     return reasons
+
+
+def competence_kinds(workflow: Workflow) -> list[str]:
+    """The attendant's skills (art. 4 para. 2), each assessed and recorded on its own."""
+    return required_kinds("attendant", "attendant_competent", workflow)
 
 
 def latest_valid_until(user: User, kind: str, workflow: Workflow) -> date | None:

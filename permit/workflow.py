@@ -351,7 +351,24 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
         where = f"[training.{name}]"
         _require_cite(lines, training, f"training '{name}'", where)
         _check_figure(lines, training.get("valid_for"), f"training '{name}' valid_for", where)
+        if training.get("guard") == "attendant_competent" and not (
+            training.get("short_zh") and training.get("short_en")
+        ):
+            raise lines.error(f"competence '{name}' needs short_zh and short_en", where)
     kinds = raw.get("equipment_kinds", {})
+    for name, kind in kinds.items():
+        where = f"[equipment_kinds.{name}]"
+        if not kind.get("zh") or not kind.get("en"):
+            raise lines.error(f"equipment kind '{name}' needs zh and en names", where)
+        if "interval" in kind:
+            _check_figure(lines, kind["interval"], f"equipment kind '{name}' interval", where)
+            if not kind.get("interval_cite"):
+                raise lines.error(f"equipment kind '{name}': interval has no interval_cite", where)
+        for item in kind.get("checks", []):
+            if not {"key", "zh", "en"} <= item.keys():
+                raise lines.error(f"equipment kind '{name}': a check lacks key/zh/en", where)
+        if kind.get("checks") and not raw.get("equipment_register", {}).get("checks_cite"):
+            raise lines.error("equipment checks need [equipment_register] checks_cite", where)
     for need in raw.get("required_equipment", []):
         _require_cite(lines, need, "required_equipment entry", "[[required_equipment]]")
         for kind in need.get("kinds", []):

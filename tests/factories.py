@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from permit import engine, registers
 from permit.clock import FixedClock, local_date
 from permit.models import Permit, User
+from permit.qualification import competence_kinds
+from permit.workflow import get as get_workflow
 
 PASSWORD = "demo"
 
@@ -79,14 +81,15 @@ class World:
                 clock=self.clock,
             )
         if competent:
-            registers.record_training(
-                self.session,
-                user,
-                kind="attendant_competence",
-                passed=True,
-                taken_on=self.today - timedelta(days=30),
-                clock=self.clock,
-            )
+            for kind in competence_kinds(get_workflow("confined_space")):
+                registers.record_training(
+                    self.session,
+                    user,
+                    kind=kind,
+                    passed=True,
+                    taken_on=self.today - timedelta(days=30),
+                    clock=self.clock,
+                )
         return user
 
     def build(self) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Permit
+from permit.models import Attachment, Permit, User
 
 ROLES = [
     "principal",
@@ -68,6 +68,20 @@ MATRIX = {
     "spaces.import_ledger": ("GET", "/spaces/import", expect(KEEPERS, 200)),
     # Retiring without a reason is refused with its message (303 back to the space).
     "spaces.retire": ("POST", "/spaces/GP-01/retire", expect(KEEPERS, 303)),
+    "equipment.index": ("GET", "/equipment", expect(STAFF, 200)),
+    "equipment.show": ("GET", "/equipment/{serial}", expect(STAFF, 200)),
+    # The forms: an empty one is refused with its reasons (303 back) for those who may use it.
+    "equipment.create": ("POST", "/equipment", expect(KEEPERS, 303)),
+    "equipment.certify": ("POST", "/equipment/{serial}/certificates", expect(KEEPERS, 303)),
+    "equipment.check": ("POST", "/equipment/{serial}/checks", expect(KEEPERS | {"attendant"}, 303)),
+    "equipment.status": ("POST", "/equipment/{serial}/status", expect(KEEPERS, 303)),
+    "equipment.attachment": ("GET", "/files/{file}", expect(STAFF, 200)),
+    "training.index": ("GET", "/training", expect(STAFF, 200)),
+    "training.new": ("GET", "/training/new", expect(KEEPERS, 200)),
+    "training.record": ("POST", "/training", expect(KEEPERS, 303)),
+    "training.plan": ("POST", "/training/plan", expect(KEEPERS, 303)),
+    "training.people": ("GET", "/people", expect(STAFF, 200)),
+    "training.card": ("GET", "/people/{person}", expect(STAFF, 200)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
@@ -86,8 +100,16 @@ def demo_app(make_app, sessions, clock):
             select(Permit).where(Permit.contractor_id.is_(None), Permit.state == "draft")
         ).first()
         theirs = session.scalars(select(Permit).where(Permit.contractor_id.is_not(None))).first()
+        scan = session.scalars(select(Attachment)).first()
+        person = session.scalars(select(User).where(User.username == "entrant")).one()
     app = make_app(WTF_CSRF_ENABLED=False)
-    return app, {"own": own.number, "theirs": theirs.number}
+    return app, {
+        "own": own.number,
+        "theirs": theirs.number,
+        "serial": "D-01",
+        "file": scan.id,
+        "person": person.id,
+    }
 
 
 def client_for(app, role: str):

@@ -197,6 +197,44 @@ def test_the_attendant_needs_attendant_competence(world):
     assert "attendant_competent" in refused(world, world.permit(attendant=plain), "submit")
 
 
+def test_each_of_the_attendants_skills_is_assessed_on_its_own(world):
+    skilled = world.person("三项合格", ["attendant"], competent=False)
+    for kind in ("competence_gas_detection", "competence_ventilation", "competence_respiratory"):
+        registers.record_training(
+            world.session,
+            skilled,
+            kind=kind,
+            passed=True,
+            clock=world.clock,
+            taken_on=world.today - timedelta(days=3),
+        )
+    registers.record_training(
+        world.session,
+        skilled,
+        kind="competence_rescue",
+        passed=False,
+        clock=world.clock,
+        taken_on=world.today - timedelta(days=3),
+    )
+    world.session.commit()
+    permit = world.permit(attendant=skilled)
+    assert "attendant_competent" in refused(world, permit, "submit")
+    why = engine.blocked_by(world.session, permit, "submit", world.requester, clock=world.clock)
+    message = next(r for r in why if r.rule == "attendant_competent")
+    assert "应急救援装备使用" in message.text("zh") and "气体检测" not in message.message("zh")
+    registers.record_training(
+        world.session,
+        skilled,
+        kind="competence_rescue",
+        passed=True,
+        clock=world.clock,
+        taken_on=world.today,
+    )
+    world.session.commit()
+    why = engine.blocked_by(world.session, permit, "submit", world.requester, clock=world.clock)
+    assert "attendant_competent" not in {r.rule for r in why}
+
+
 def test_a_permit_needs_a_detector_for_every_gas_tested(world):
     o2_only = registers.add_equipment(
         world.session,
@@ -552,12 +590,12 @@ def test_every_event_cites_an_article_for_each_of_its_guards(event):
 def test_a_gas_test_in_the_same_instant_ventilation_starts_is_not_after_it(world):
     # found by the property tests: such a test reached `tested`, then nothing could start work
     permit = world.drive(world.permit(), "briefed")
-    engine.apply(world.session, permit, "start_ventilation", world.attendant, {},
-                 clock=world.clock)
+    engine.apply(world.session, permit, "start_ventilation", world.attendant, {}, clock=world.clock)
     world.session.commit()
     data = world.data_for(permit, "record_gas_test")
     with pytest.raises(Blocked) as caught:
-        engine.apply(world.session, permit, "record_gas_test", world.attendant, data,
-                     clock=world.clock)
+        engine.apply(
+            world.session, permit, "record_gas_test", world.attendant, data, clock=world.clock
+        )
     world.session.rollback()
     assert [r.rule for r in caught.value.reasons] == ["ventilation_started"]

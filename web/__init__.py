@@ -47,7 +47,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from permit.gas import limit_text
     from permit.models.enterprise import role_label
 
-    from . import attendant, auth, contractors, desk, errors, i18n, permits, rules, spaces
+    from . import (
+        attendant,
+        auth,
+        contractors,
+        desk,
+        equipment,
+        errors,
+        i18n,
+        permits,
+        rules,
+        spaces,
+        training,
+    )
 
     CSRFProtect(app)  # every POST form carries a token
     app.add_template_filter(local_text, "localtime")
@@ -56,7 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, permits, desk, attendant, contractors, rules, spaces):
+    for module in (auth, permits, desk, attendant, contractors, rules, spaces, equipment, training):
         app.register_blueprint(module.bp)
     return app
 

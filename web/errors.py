@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -59,8 +59,10 @@ def init_app(app: Flask) -> None:
 
 
 def _back() -> str:
-    """Where a refused request goes back to: the permit it was about, else the page it came
-    from (on this site only), else home."""
+    """Where a refused request goes back to: the page the view named (g.back), the permit it
+    was about, else the page it came from (on this site only), else home."""
+    if g.get("back"):
+        return g.back
     number = (request.view_args or {}).get("number")
     if number:
         return url_for("permits.show", number=number)

@@ -1,19 +1,21 @@
 """All models, importable from one place so that the metadata is complete."""
 
+from .attachment import Attachment
 from .audit import AuditEntry, AuditHead
 from .base import Base
 from .contractor import Contractor, SafetyAgreement
 from .enterprise import Enterprise, Role, User, UserRole
 from .entry import EntryLog
-from .equipment import Equipment
+from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
 from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
-from .training import TrainingRecord
+from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "AuditHead",
     "Authorisation",
@@ -28,6 +30,8 @@ __all__ = [
     "EntryLog",
     "LoginFailure",
     "Equipment",
+    "EquipmentCertificate",
+    "EquipmentCheck",
     "GasTest",
     "Reading",
     "Space",
@@ -37,5 +41,7 @@ __all__ = [
     "PermitEquipment",
     "PermitPerson",
     "Signature",
+    "TrainingPlanItem",
     "TrainingRecord",
+    "TrainingSession",
 ]

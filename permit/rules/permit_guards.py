@@ -10,6 +10,7 @@ from typing import Any
 from .. import gas
 from ..approval import current_tier, roles_text, signing_role
 from ..clock import local_date, local_text
+from ..equipment import unusable_reason
 from ..models import Permit, User
 from ..passwords import verify_password
 from ..qualification import is_qualified, required_kinds
@@ -187,7 +188,24 @@ def people_trained(ctx: Context) -> Params:
 
 @guard
 def attendant_competent(ctx: Context) -> Params:
-    yield from _untrained(ctx, "attendant_competent")
+    permit: Permit = ctx.permit
+    if permit.attendant is None:
+        return
+    day = _work_day(permit, ctx)
+    training = ctx.workflow.section("training")
+    missing = [
+        training[kind]
+        for kind in required_kinds("attendant", "attendant_competent", ctx.workflow)
+        if not is_qualified(permit.attendant, kind, day, ctx.workflow)
+    ]
+    if missing:
+        yield {
+            "person": permit.attendant.name,
+            "missing": {
+                "zh": "、".join(m["short_zh"] for m in missing),
+                "en": ", ".join(m["short_en"] for m in missing),
+            },
+        }
 
 
 @guard
@@ -225,12 +243,9 @@ def equipment_in_date(ctx: Context) -> Params:
     permit: Permit = ctx.permit
     day = _work_day(permit, ctx)
     for item in permit.equipment:
-        if item.status != "in_service" or item.due_on is None or item.due_on < day:
-            yield {
-                "item": item.name,
-                "serial": item.serial,
-                "since": item.due_on.isoformat() if item.due_on else "—",
-            }
+        problem = unusable_reason(item, day)
+        if problem is not None:
+            yield {"item": item.name, "serial": item.serial, "problem": problem}
 
 
 @guard
@@ -350,18 +365,9 @@ def detector_usable(ctx: Context) -> Params:
             },
         }
         return
-    if (
-        detector.status != "in_service"
-        or detector.due_on is None
-        or detector.due_on < local_date(ctx.now)
-    ):
-        yield {
-            "serial": detector.serial,
-            "problem": {
-                "zh": f"自{detector.due_on}起超过检定/校准有效期或不在用",
-                "en": f"past its calibration date since {detector.due_on} or out of service",
-            },
-        }
+    problem = unusable_reason(detector, local_date(ctx.now))
+    if problem is not None:
+        yield {"serial": detector.serial, "problem": problem}
     measured = {r.get("gas") for r in _readings(ctx)}
     if not measured <= set(detector.gases):
         unknown = ", ".join(sorted(str(g) for g in measured - set(detector.gases)))
