@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, engine, equipment, gas, packs, registers
+from . import attachments, emergency, engine, equipment, gas, packs, qualification, registers
 from .clock import Clock, local_date
 from .models import Enterprise, Permit, User
 
@@ -298,6 +298,7 @@ def load(session: Session, clock: Clock) -> bool:
             notice_board_placed_on=today - timedelta(days=80) if code in NOTICE_BOARDS else None,
             industry="metallurgy",
         )
+    _emergency_records(session, ent, clock, users)
     _retired_space(session, ent, clock, today)
     session.flush()
 
@@ -614,3 +615,44 @@ def _equipment_records(
         if item is tripod:
             answers["rope"] = False
         equipment.record_check(session, item, results=answers, workflow=wf, clock=clock, note="")
+
+
+def _emergency_records(session: Session, ent: Enterprise, clock: Clock, users) -> None:
+    """Disposal plans for the gas network's classes; the last drill was eight months ago, so
+    every new permit is flagged (art. 14: at least every six months)."""
+    today = local_date(clock.now())
+    for cls, title, steps in (
+        (
+            "gas_pipeline",
+            "煤气管道一氧化碳中毒现场处置方案",
+            [
+                "监护人立即呼叫撤离并报告调度",
+                "切断气源，强制通风",
+                "救援人员佩戴正压式空气呼吸器施救",
+            ],
+        ),
+        (
+            "gas_holder",
+            "煤气柜一氧化碳中毒现场处置方案",
+            ["立即撤离并设置警戒", "通知煤气防护站", "佩戴呼吸器、系安全绳施救"],
+        ),
+    ):
+        emergency.add_plan(
+            session,
+            ent,
+            title=title,
+            steps=steps,
+            effective_on=today - timedelta(days=300),
+            catalogue_class=cls,
+            clock=clock,
+        )
+    emergency.record_drill(
+        session,
+        ent,
+        pack=packs.packs()["draft-2023"],
+        held_on=qualification.add_months(today, -8),
+        scenario="煤气管道人孔作业人员一氧化碳中毒救援",
+        participants=[users["attendant"], users["rescuer"], users["entrant"]],
+        evaluation="撤离用时3分钟；呼吸器佩戴熟练；通讯联络需改进",
+        clock=clock,
+    )

@@ -82,6 +82,10 @@ MATRIX = {
     "training.plan": ("POST", "/training/plan", expect(KEEPERS, 303)),
     "training.people": ("GET", "/people", expect(STAFF, 200)),
     "training.card": ("GET", "/people/{person}", expect(STAFF, 200)),
+    "emergency.index": ("GET", "/emergency", expect(STAFF, 200)),
+    "emergency.add_plan": ("POST", "/emergency/plans", expect(KEEPERS, 303)),
+    "emergency.add_drill": ("POST", "/emergency/drills", expect(KEEPERS, 303)),
+    "emergency.set_period": ("POST", "/emergency/period", expect(KEEPERS, 303)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.

@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         auth,
         contractors,
         desk,
+        emergency,
         equipment,
         errors,
         i18n,
@@ -68,7 +69,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, permits, desk, attendant, contractors, rules, spaces, equipment, training):
+    for module in (
+        auth,
+        permits,
+        desk,
+        attendant,
+        contractors,
+        rules,
+        spaces,
+        equipment,
+        training,
+        emergency,
+    ):
         app.register_blueprint(module.bp)
     return app
 

@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import access, engine, gas, packs, registers
+from permit import access, emergency, engine, gas, packs, registers
 from permit.clock import local_date, local_zone
 from permit.engine import workflow_of
 from permit.equipment import unusable_reason
 from permit.errors import InvalidInput, NotFound, plain
-from permit.models import AuditEntry, Contractor, Equipment, Permit, Role, Space
+from permit.models import AuditEntry, Contractor, Enterprise, Equipment, Permit, Role, Space
 from permit.qualification import unfit_reasons
 from permit.status import live_status
 from permit.workflow import get as get_workflow
@@ -240,8 +240,18 @@ def show(number: str):
         .order_by(AuditEntry.seq)
     ).all()
     gases = gas.gases_to_test(permit.hazards, wf)
+    readiness, disposal = [], None
+    if permit.state in (wf.initial, "pending_approval"):  # flagged when the permit is asked for
+        enterprise = session.get(Enterprise, permit.enterprise_id)
+        today = local_date(now)
+        pack = packs.packs()[packs.pack_in_force(session, permit.enterprise_id, today)]
+        readiness = emergency.readiness(session, permit.space, enterprise, pack, today)
+    if permit.state == "emergency":
+        disposal = emergency.plan_for(session, permit.space)
     return render_template(
         "permits/show.html",
+        readiness=readiness,
+        disposal=disposal,
         permit=permit,
         wf=wf,
         steps=steps,

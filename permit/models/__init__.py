@@ -4,6 +4,7 @@ from .attachment import Attachment
 from .audit import AuditEntry, AuditHead
 from .base import Base
 from .contractor import Contractor, SafetyAgreement
+from .emergency import DisposalPlan, Drill
 from .enterprise import Enterprise, Role, User, UserRole
 from .entry import EntryLog
 from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
@@ -27,6 +28,8 @@ __all__ = [
     "Role",
     "User",
     "UserRole",
+    "DisposalPlan",
+    "Drill",
     "EntryLog",
     "LoginFailure",
     "Equipment",

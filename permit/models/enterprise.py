@@ -53,6 +53,8 @@ class Enterprise(Base):
     industry: Mapped[str] = mapped_column(String(40))
     emergency_phone: Mapped[str | None] = mapped_column(String(40))
     permit_counter: Mapped[int] = mapped_column(default=0)
+    # Where the rule pack leaves the drill period to the enterprise (令13 第十条).
+    drill_period_months: Mapped[int | None]
     created_at: Mapped[datetime]
 
 
