@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -316,6 +317,42 @@ def test_a_file_that_is_not_a_ledger_is_refused_with_a_message(world, keeper, da
     assert zh in caught.value.messages("zh")[0] and en in caught.value.messages("en")[0]
     world.session.rollback()
     assert row_counts(world.session) == before
+
+
+def entity_bomb() -> bytes:
+    """A workbook whose name cell is an entity nested seven deep (billion laughs: 10⁷ bytes)."""
+    original = zipfile.ZipFile(io.BytesIO(workbook(["WS-01", "x", "轻工行业"])))
+    levels = "abcdefgh"
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {name} "{("&" + inner + ";") * 10}">'
+        for inner, name in zip(levels, levels[1:], strict=False)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as bomb:
+        for item in original.infolist():
+            body = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                doctype = f"<!DOCTYPE worksheet [{entities}]><worksheet".encode()
+                body = body.replace(b"<worksheet", doctype, 1)
+                body = body.replace(b"<t>x</t>", b"<t>&h;</t>")
+                assert b"&h;" in body
+            bomb.writestr(item, body)
+    return out.getvalue()
+
+
+def test_a_workbook_with_xml_entities_is_refused_unexpanded(world, keeper):
+    with pytest.raises(InvalidInput) as caught:
+        run_import(world, keeper, entity_bomb())
+    assert "Cannot read the file" in caught.value.messages("en")[0]
+
+
+def test_a_sheet_too_long_to_be_one_ledger_is_refused(world, keeper, monkeypatch):
+    monkeypatch.setattr(ledger_excel, "MAX_ROWS", 3)
+    rows = [[f"N-{i}", "新", "", "轻工行业"] for i in range(4)]
+    with pytest.raises(InvalidInput) as caught:
+        run_import(world, keeper, workbook(*rows))
+    assert "More than 3 rows" in caught.value.messages("en")[0]
+    assert run_import(world, keeper, workbook(*rows[:3]), only_good=False).created == 3
 
 
 # -- through the web ---------------------------------------------------------------------
