@@ -177,14 +177,15 @@ def _industry_and_class(raw: Mapping[str, Any], errors: list[FieldError]) -> tup
     own = {c.key: {"zh": c.zh} for c in cat.classes_of(industry)}
     key = _label_index(own).get(wanted.lower())
     if key is None:
-        elsewhere = _label_index({k: {"zh": c.zh} for (_, k), c in cat.classes.items()})
+        names = {k: c.zh for (_, k), c in cat.classes.items()}
+        elsewhere = _label_index({k: {"zh": zh} for k, zh in names.items()})
         if wanted.lower() in elsewhere:
             errors.append(
                 _bad(
                     "catalogue_class",
                     "类别 '{v}' 不属于{industry}（{cite}）",
                     "class '{v}' is not listed for {industry} ({cite})",
-                    v=wanted,
+                    v=names[elsewhere[wanted.lower()]],  # its name, also when a form sent its key
                     industry=cat.industries[industry],
                     cite=cat.cite,
                 )

@@ -226,56 +226,70 @@ def _file_error(zh: str, en: str, **params: Any) -> InvalidInput:
     return InvalidInput([plain("ledger_file", zh, en, **params)])
 
 
+def _unreadable() -> InvalidInput:
+    return _file_error(
+        "无法读取：请上传 Excel 工作簿（.xlsx）",
+        "Cannot read the file: upload an Excel workbook (.xlsx)",
+    )
+
+
 def read(data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each non-empty row of the ledger sheet as (row number, field → cell value).
 
-    Raises InvalidInput for a file that is not a workbook or has no header row."""
+    Raises InvalidInput for a file that is not a workbook or has no header row. The sheet is
+    parsed as it is read (defusedxml refuses entity tricks), so a failure while reading is as
+    much the file's as a failure to open it."""
     try:
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any failure to open a user's file is the file's fault, not ours
-        raise _file_error(
-            "无法读取：请上传 Excel 工作簿（.xlsx）",
-            "Cannot read the file: upload an Excel workbook (.xlsx)",
-        ) from None
+    except Exception:
+        raise _unreadable() from None
     try:
-        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header: dict[str, int] = {}
-        header_row = 0
-        for header_row, cells in enumerate(rows, start=1):
-            header = _header_index(cells)
-            if "code" in header or header_row >= HEADER_SEARCH_ROWS:
-                break
-        missing = [BY_FIELD[f].zh for f in REQUIRED if f not in header]
-        if missing:
-            raise _file_error(
-                "缺少列「{names}」（表头须在前 {n} 行内）",
-                "Column(s) '{columns}' missing (the header row must be within the first {n} rows)",
-                names="」「".join(missing),
-                columns="', '".join(BY_FIELD[f].en for f in REQUIRED if f not in header),
-                n=HEADER_SEARCH_ROWS,
-            )
-        seen = 0
-        for number, cells in enumerate(rows, start=header_row + 1):
-            if number > header_row + 2 * MAX_ROWS:  # a sheet of empty rows is no ledger either
-                raise _file_error(
-                    "超过 {n} 行：请分批导入", "More than {n} rows: import in parts", n=MAX_ROWS
-                )
-            values = {
-                f: cells[i] if i < len(cells) else None
-                for f, i in header.items()
-                if BY_FIELD[f].imported
-            }
-            if all(ledger.text(v) == "" for v in values.values()):
-                continue
-            seen += 1
-            if seen > MAX_ROWS:
-                raise _file_error(
-                    "超过 {n} 行：请分批导入", "More than {n} rows: import in parts", n=MAX_ROWS
-                )
-            yield number, values
+        yield from _rows(book)
+    except InvalidInput:
+        raise
+    except Exception:
+        raise _unreadable() from None
     finally:
         book.close()
+
+
+def _rows(book) -> Iterator[tuple[int, dict[str, Any]]]:
+    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header: dict[str, int] = {}
+    header_row = 0
+    for header_row, cells in enumerate(rows, start=1):
+        header = _header_index(cells)
+        if "code" in header or header_row >= HEADER_SEARCH_ROWS:
+            break
+    missing = [BY_FIELD[f].zh for f in REQUIRED if f not in header]
+    if missing:
+        raise _file_error(
+            "缺少列「{names}」（表头须在前 {n} 行内）",
+            "Column(s) '{columns}' missing (the header row must be within the first {n} rows)",
+            names="」「".join(missing),
+            columns="', '".join(BY_FIELD[f].en for f in REQUIRED if f not in header),
+            n=HEADER_SEARCH_ROWS,
+        )
+    seen = 0
+    for number, cells in enumerate(rows, start=header_row + 1):
+        if number > header_row + 2 * MAX_ROWS:  # a sheet of empty rows is no ledger either
+            raise _file_error(
+                "超过 {n} 行：请分批导入", "More than {n} rows: import in parts", n=MAX_ROWS
+            )
+        values = {
+            f: cells[i] if i < len(cells) else None
+            for f, i in header.items()
+            if BY_FIELD[f].imported
+        }
+        if all(ledger.text(v) == "" for v in values.values()):
+            continue
+        seen += 1
+        if seen > MAX_ROWS:
+            raise _file_error(
+                "超过 {n} 行：请分批导入", "More than {n} rows: import in parts", n=MAX_ROWS
+            )
+        yield number, values
 
 
 @dataclass

@@ -148,6 +148,7 @@ ZH = {
     "Nothing was imported: %(n)s row(s) have errors.": "未导入任何数据：有 %(n)s 行存在错误。",
     "Correct them and upload the file again, or import only the good rows.": "请更正后重新上传，或选择只导入正确的行。",
     "Row": "行",
+    "… and %(n)s more.": "……另有 %(n)s 处。",
     "Column": "列",
     "Problem": "问题",
     "Excel workbook (.xlsx)": "Excel 工作簿（.xlsx）",

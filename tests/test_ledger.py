@@ -144,13 +144,13 @@ def test_validation_names_every_bad_field_in_chinese_and_english(world):
     assert zh == {
         "code": "不能为空",
         "name": "不能为空",
-        "catalogue_class": "类别 'gas_pipeline' 不属于轻工行业（003 附录 有限空间重点监管目录）",
+        "catalogue_class": "类别 '有人孔管道' 不属于轻工行业（003 附录 有限空间重点监管目录）",
         "hazards": "未知危险有害因素 '毒气'",
         "deep": "'也许' 应为“深”或“浅”",
         "sign_placed_on": f"日期 {tomorrow.isoformat()} 在今天之后",
         "notice_board_placed_on": "'上周' 不是日期（如 2026-05-01）",
     }
-    assert en["catalogue_class"].startswith("class 'gas_pipeline' is not listed for Light industry")
+    assert en["catalogue_class"].startswith("class '有人孔管道' is not listed for Light industry")
     assert en["hazards"] == "unknown hazard '毒气'"
     assert en["sign_placed_on"] == f"{tomorrow.isoformat()} is in the future"
     assert errors_of({"code": "A", "name": "B", "industry": "xx"}, world.today, "en") == {
@@ -367,7 +367,7 @@ def test_an_admin_adds_a_space_and_its_key_supervision_is_derived(app):
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
-        ("zh", "类别 &#39;fermentation_tank&#39; 不属于冶金行业"),
+        ("zh", "类别 &#39;发酵罐&#39; 不属于冶金行业"),
         ("en", "not listed for Metallurgy"),
     ],
 )

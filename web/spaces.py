@@ -27,6 +27,7 @@ bp = Blueprint("spaces", __name__)
 
 READERS = ("principal", "deputy", "approver", "attendant", "entrant", "rescuer", "admin")
 MAX_UPLOAD = 5 * 1024 * 1024
+SHOWN_ERRORS = 200  # a phone lists that many bad cells; the count says how many more
 RECENT_PERMITS = 5
 
 
@@ -58,7 +59,7 @@ def _form_raw(form) -> dict:
 def _form_values(space: Space | None) -> dict:
     """What the form shows for a stored space (or a new one)."""
     if space is None:
-        return {"hazards": [], "deep": "0", "industry": me_industry()}
+        return {"hazards": [], "deep": "0", "industry": _my_industry()}
     values = ledger.current(space)
     values["isolation_measures"] = "\n".join(space.isolation_measures)
     values["control_measures"] = "\n".join(space.control_measures)
@@ -69,7 +70,7 @@ def _form_values(space: Space | None) -> dict:
     return values
 
 
-def me_industry() -> str:
+def _my_industry() -> str:
     enterprise = get_session().get(Enterprise, me().enterprise_id)
     return enterprise.industry if enterprise else ""
 
@@ -123,7 +124,7 @@ def _describer(wf):
     cat = catalogue()
     hazards = wf.section("hazards")
 
-    def describe(field: str, value, industry: str | None = None) -> str:
+    def describe(field: str, value) -> str:
         if value is None or value == [] or value == "":
             return "—"
         if field == "hazards":
@@ -307,7 +308,7 @@ def export():
 @for_roles(*ledger.KEEPERS)
 def import_ledger():
     if request.method == "GET":
-        return render_template("spaces/import.html", result=None, problems=[])
+        return render_template("spaces/import.html", result=None, problems=[], shown=SHOWN_ERRORS)
     session = get_session()
     user = me()
     upload = request.files.get("file")
@@ -330,11 +331,13 @@ def import_ledger():
     except InvalidInput as bad:
         session.rollback()
         return render_template(
-            "spaces/import.html", result=None, problems=bad.messages(lang())
+            "spaces/import.html", result=None, problems=bad.messages(lang()), shown=SHOWN_ERRORS
         ), 422
     if not result.applied:
         session.rollback()
-        return render_template("spaces/import.html", result=result, problems=[]), 422
+        return render_template(
+            "spaces/import.html", result=result, problems=[], shown=SHOWN_ERRORS
+        ), 422
     session.commit()
     notify(
         _(
@@ -346,5 +349,5 @@ def import_ledger():
         "ok",
     )
     if result.errors:  # the good rows are in; the bad ones are listed, skipped
-        return render_template("spaces/import.html", result=result, problems=[])
+        return render_template("spaces/import.html", result=result, problems=[], shown=SHOWN_ERRORS)
     return redirect(url_for("spaces.index"), code=303)
