@@ -11,6 +11,7 @@ from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
+from .signs import ScanMiss, SignToken
 from .training import TrainingRecord
 
 __all__ = [
@@ -38,4 +39,6 @@ __all__ = [
     "PermitPerson",
     "Signature",
     "TrainingRecord",
+    "SignToken",
+    "ScanMiss",
 ]
