@@ -28,6 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="zh",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         LIVE_POLL_SECONDS=3,
+        # The address phones open from a sign's QR code; unset, the address of the request.
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
     )
     app.config.update(config or {})
 
@@ -47,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from permit.gas import limit_text
     from permit.models.enterprise import role_label
 
-    from . import attendant, auth, contractors, desk, errors, i18n, permits, rules
+    from . import attendant, auth, contractors, desk, errors, i18n, permits, rules, scan, signs
 
     CSRFProtect(app)  # every POST form carries a token
     app.add_template_filter(local_text, "localtime")
@@ -56,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, permits, desk, attendant, contractors, rules):
+    for module in (auth, permits, desk, attendant, contractors, rules, signs, scan):
         app.register_blueprint(module.bp)
     return app
 
