@@ -1,22 +1,26 @@
 """The public scan page's data: what anyone at the entrance may know, and nothing more.
 
-`public_status` returns plain data holding only sign-level fields, so the page that shows it
-cannot reach a person's phone number, a permit's purpose or another space, whatever its
-template does. Failed scans are counted per client, in the database (every app process sees
-them), to refuse anyone walking through tokens.
+`lookup` returns plain data holding only sign-level fields, so the page that shows it cannot
+reach a person's phone number, a permit's purpose or another space, whatever its template
+does. It reads columns, not objects, in two statements built once (the client's misses come
+with the space). Failed scans are counted per
+client, in the database (every app process sees them), to refuse anyone walking through
+tokens.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from . import packs
 from .clock import local_date, local_text, local_zone
-from .models import Enterprise, GasTest, Permit, ScanMiss, Space
+from .models import Enterprise, EntryLog, GasTest, Permit, RulePackChoice, ScanMiss, Space, User
+from .signs import TOKEN_SHAPE
 from .workflow import get as get_workflow
 
 # Entry is possible only while a permit is working; a suspended permit or an emergency must
@@ -24,15 +28,20 @@ from .workflow import get as get_workflow
 LIVE_STATES = ("working", "suspended", "emergency")
 
 
+# Statements built once: composing a SELECT in Python costs more than SQLite running it,
+# and this page is opened by every phone at every entrance.
+_MISSES = (
+    select(func.count())
+    .select_from(ScanMiss)
+    .where(ScanMiss.remote == bindparam("remote"), ScanMiss.at >= bindparam("since"))
+)
+
+
 def throttled(
     session: Session, remote: str, now: datetime, *, limit: int, window: timedelta
 ) -> bool:
     """Has this client missed `limit` times within `window`?"""
-    misses = session.scalar(
-        select(func.count())
-        .select_from(ScanMiss)
-        .where(ScanMiss.remote == remote[:64], ScanMiss.at >= now - window)
-    )
+    misses = session.scalar(_MISSES, {"remote": remote[:64], "since": now - window})
     return misses >= limit
 
 
@@ -41,57 +50,162 @@ def record_miss(session: Session, remote: str, now: datetime) -> None:
     session.flush()
 
 
-def public_status(session: Session, space: Space, now: datetime) -> dict[str, Any]:
-    """The space's sign-level facts and its live permits, as plain data in both languages."""
-    wf = packs.workflow_for(session, space.enterprise_id, "confined_space", local_date(now))
-    known = wf.section("hazards")
-    phone = space.emergency_phone or session.scalar(
-        select(Enterprise.emergency_phone).where(Enterprise.id == space.enterprise_id)
+_PACK = (
+    select(RulePackChoice.pack)
+    .where(
+        RulePackChoice.enterprise_id == Space.enterprise_id,
+        RulePackChoice.applies_from <= bindparam("day"),
     )
-    permits = session.scalars(
-        select(Permit)
-        .where(Permit.space_id == space.id, Permit.state.in_(LIVE_STATES))
-        .order_by(Permit.id)
-    ).all()
-    return {
-        "code": space.code,
-        "name": space.name,
-        "hazards": [
-            {"zh": known.get(h, {}).get("zh", h), "en": known.get(h, {}).get("en", h)}
-            for h in space.hazards
-        ],
-        "emergency_phone": (phone or "").strip(),
-        "permits": [_permit(session, p, now) for p in permits],
-    }
+    .order_by(RulePackChoice.applies_from.desc(), RulePackChoice.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_MISSES_NOW = (
+    select(func.count().label("misses"))
+    .select_from(ScanMiss)
+    .where(ScanMiss.remote == bindparam("remote"), ScanMiss.at >= bindparam("since"))
+    .subquery()
+)
+# The client's recent misses and the space, in one statement: one row even when the token
+# opens nothing.
+_SPACE = (
+    select(
+        _MISSES_NOW.c.misses,
+        Space.id,
+        Space.enterprise_id,
+        Space.code,
+        Space.name,
+        Space.hazards,
+        func.coalesce(Space.emergency_phone, Enterprise.emergency_phone).label("phone"),
+        _PACK.label("pack"),
+    )
+    .select_from(_MISSES_NOW)
+    .outerjoin(
+        Space.__table__.join(Enterprise.__table__, Enterprise.id == Space.enterprise_id),
+        and_(Space.qr_token == bindparam("token"), Space.retired_at.is_(None)),
+    )
+)
+_TEST = aliased(GasTest)
+_LATEST_TEST = (
+    select(_TEST.id)
+    .where(_TEST.permit_id == Permit.id)
+    .order_by(_TEST.tested_at.desc(), _TEST.id.desc())
+    .limit(1)
+    .correlate(Permit)
+    .scalar_subquery()
+)
+# Ins minus outs: the guards let nobody in twice or out without being in, so this is the
+# number of people inside (Permit.inside counts person by person, to the same sum).
+_HEADCOUNT = (
+    select(func.coalesce(func.sum(case((EntryLog.direction == "in", 1), else_=-1)), 0))
+    .where(EntryLog.permit_id == Permit.id)
+    .scalar_subquery()
+)
+_PERMITS = (
+    select(
+        Permit.number,
+        Permit.state,
+        Permit.workflow,
+        Permit.workflow_version,
+        User.name.label("attendant"),
+        GasTest.tested_at,
+        GasTest.passed,
+        _HEADCOUNT.label("headcount"),
+    )
+    .outerjoin(User, User.id == Permit.attendant_id)
+    .outerjoin(GasTest, GasTest.id == _LATEST_TEST)
+    .where(Permit.space_id == bindparam("space"), Permit.state.in_(LIVE_STATES))
+    .order_by(Permit.id)
+)
 
 
-def _permit(session: Session, permit: Permit, now: datetime) -> dict[str, Any]:
-    wf = get_workflow(permit.workflow, permit.workflow_version)
-    test = session.execute(
-        select(GasTest.tested_at, GasTest.passed)
-        .where(GasTest.permit_id == permit.id)
-        .order_by(GasTest.tested_at.desc(), GasTest.id.desc())
-        .limit(1)
-    ).first()
+@dataclass(frozen=True)
+class Scan:
+    """What a token opens: the public facts, and whose space it is (for signed-in staff)."""
+
+    public: dict[str, Any]
+    enterprise_id: int
+    space_code: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A scan's answer: refused (too many misses), a space, or nothing (None, a miss)."""
+
+    throttled: bool
+    found: Scan | None
+
+
+def open_sign(
+    session: Session,
+    token: str,
+    *,
+    remote: str,
+    now: datetime,
+    limit: int,
+    window: timedelta,
+) -> Opened:
+    """What this client's scan of this token opens. A client with `limit` misses in `window`
+    is refused whatever the token; otherwise the public facts of the active space whose
+    current sign carries the token, or None for anything else (unknown, replaced, malformed,
+    a retired space), all alike. Records nothing: the caller records a miss."""
+    if not TOKEN_SHAPE.fullmatch(token or ""):
+        return Opened(throttled(session, remote, now, limit=limit, window=window), None)
+    day = local_date(now)
+    conn = session.connection()
+    row = conn.execute(
+        _SPACE, {"remote": remote[:64], "since": now - window, "token": token, "day": day}
+    ).one()
+    if row.misses >= limit:
+        return Opened(True, None)
+    if row.id is None:
+        return Opened(False, None)
+    known = (
+        packs.packs()[row.pack or packs.default_pack(day)]
+        .workflows["confined_space"]
+        .section("hazards")
+    )
+    permits = conn.execute(_PERMITS, {"space": row.id}).all()
+    return Opened(
+        False,
+        Scan(
+            public={
+                "code": row.code,
+                "name": row.name,
+                "hazards": [
+                    {"zh": known.get(h, {}).get("zh", h), "en": known.get(h, {}).get("en", h)}
+                    for h in row.hazards
+                ],
+                "emergency_phone": (row.phone or "").strip(),
+                "permits": [_permit(p, now) for p in permits],
+            },
+            enterprise_id=row.enterprise_id,
+            space_code=row.code,
+        ),
+    )
+
+
+def _permit(row, now: datetime) -> dict[str, Any]:
+    wf = get_workflow(row.workflow, row.workflow_version)
     last_test = None
-    if test is not None:
+    if row.tested_at is not None:
         validity = wf.figure("gas_tests", "validity").seconds()
-        same_day = local_date(test.tested_at) == local_date(now)
+        same_day = local_date(row.tested_at) == local_date(now)
         last_test = {
             "at": (
-                test.tested_at.astimezone(local_zone()).strftime("%H:%M")
+                row.tested_at.astimezone(local_zone()).strftime("%H:%M")
                 if same_day
-                else local_text(test.tested_at)
+                else local_text(row.tested_at)
             ),
-            "passed": test.passed,
-            "stale": (now - test.tested_at).total_seconds() > validity,
+            "passed": row.passed,
+            "stale": (now - row.tested_at).total_seconds() > validity,
         }
     return {
-        "number": permit.number,
-        "state": permit.state,
-        "state_label": {lang: wf.state_label(permit.state, lang) for lang in ("zh", "en")},
-        "working": permit.state == "working",
-        "attendant": permit.attendant.name if permit.attendant else "",
+        "number": row.number,
+        "state": row.state,
+        "state_label": {lang: wf.state_label(row.state, lang) for lang in ("zh", "en")},
+        "working": row.state == "working",
+        "attendant": row.attendant or "",
         "last_test": last_test,
-        "headcount": permit.headcount,
+        "headcount": int(row.headcount),
     }

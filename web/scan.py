@@ -8,16 +8,19 @@ included, so that walking through tokens teaches nothing. A hit writes nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from permit import access, scan, signs
+from permit import access, scan
 from permit.models import Permit
 
 from . import clock, get_session
+from .i18n import select_locale
 
 bp = Blueprint("scan", __name__)
 
@@ -62,30 +65,50 @@ def show(token: str):
     now = clock().now()
     remote = request.remote_addr or ""
     window = timedelta(seconds=current_app.config["SCAN_MISS_WINDOW_SECONDS"])
-    if scan.throttled(
-        session, remote, now, limit=current_app.config["SCAN_MISS_LIMIT"], window=window
-    ):
+    opened = scan.open_sign(
+        session,
+        token,
+        remote=remote,
+        now=now,
+        limit=current_app.config["SCAN_MISS_LIMIT"],
+        window=window,
+    )
+    if opened.throttled:
         return _answer(TOO_MANY, 429, **{"Retry-After": str(int(window.total_seconds()))})
-    space = signs.space_by_token(session, token)
-    if space is None:
+    if opened.found is None:
         scan.record_miss(session, remote, now)
         session.commit()
         return _answer(GONE, 404)
-    status = scan.public_status(session, space, now)
-    return _answer(
-        render_template("scan/show.html", s=status, staff=_staff_links(session, space, status)),
-        200,
-    )
+    inputs = {
+        "s": opened.found.public,
+        "staff": _staff_links(session, opened.found),
+        "locale": select_locale(),
+        "path": request.path,
+    }
+    return _answer(_page(json.dumps(inputs, sort_keys=True, ensure_ascii=False)), 200)
 
 
-def _staff_links(session, space, status) -> dict | None:
+@lru_cache(maxsize=512)
+def _page(inputs: str) -> str:
+    """The page for these inputs. The template is a pure function of them (the status, the
+    links, the language and the address), so a page is rendered once per distinct status and
+    reused while nothing in it changes: every request still reads the status afresh."""
+    context = json.loads(inputs)
+    return render_template("scan/show.html", s=context["s"], staff=context["staff"])
+
+
+def _staff_links(session, found: scan.Scan) -> dict | None:
     """For a signed-in person who may see them: the ledger entry and the live permits."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None  # a phone that never signed in: no need to ask Flask-Login
     if not current_user.is_authenticated:
         return None
     user = current_user.user
-    numbers = [p["number"] for p in status["permits"]]
+    if user.enterprise_id != found.enterprise_id:
+        return None
+    numbers = [p["number"] for p in found.public["permits"]]
     visible = set()
-    if numbers and user.enterprise_id == space.enterprise_id:
+    if numbers:
         visible = set(
             session.scalars(
                 access.visible_permits(user)
@@ -93,12 +116,12 @@ def _staff_links(session, space, status) -> dict | None:
                 .with_only_columns(Permit.number)
             )
         )
-    ledger = access.is_staff(user) and user.enterprise_id == space.enterprise_id
+    ledger = access.is_staff(user)
     if not ledger and not visible:
         return None
     return {
         # The ledger's page of the space (spaces.show).
-        "ledger": f"/spaces/{quote(space.code, safe='')}" if ledger else None,
+        "ledger": f"/spaces/{quote(found.space_code, safe='')}" if ledger else None,
         "permits": {n: url_for("permits.show", number=n) for n in numbers if n in visible},
     }
 
