@@ -88,6 +88,37 @@ def test_several_spaces_print_one_sign_each_in_the_order_given(world):
 
 
 @sqlite_only
+def test_a_space_with_much_to_say_still_gets_one_legible_page_per_sign(world, clock):
+    long = registers.add_space(
+        world.session,
+        world.enterprise,
+        code="LONG-01",
+        name="焦炉煤气净化系统脱硫再生塔（含塔底循环槽及配套地下管廊）",
+        hazards=["co", "h2s", "o2_deficiency", "flammable", "heat", "mechanical", "electric"],
+        control_measures=[
+            "作业前切断煤气来源并加装盲板，确认阀门关闭上锁挂牌",
+            "氮气置换后用空气置换，连续机械通风不少于30分钟",
+            "作业全程使用泵吸式四合一检测仪连续检测并每15分钟记录",
+            "进入人员佩戴正压式空气呼吸器和全身式安全带",
+            "使用防爆照明和防爆工具，严禁烟火",
+            "塔外设专人监护并配备救援三脚架",
+            "高温部位降温至40℃以下方可进入",
+            "停电并在配电柜处上锁挂牌",
+        ],
+        isolation_measures=["煤气进出口阀门加盲板", "配电柜上锁", "人孔设隔离栏"],
+        location="焦化厂化产车间",
+        clock=clock,
+    )
+    pdf = render(world, world.pit, long, size="A3")
+    assert len(documents.pages(pdf)) == 2  # one sign each: nothing spills onto a next page
+    words = documents.text(pdf)
+    assert "停电并在配电柜处上锁挂牌" in words and "人孔设隔离栏" in words
+    assert documents.qr_codes(documents.rasterise(pdf, dpi=50, page=2)) == [
+        scan_url(BASE, long.qr_token)
+    ]
+
+
+@sqlite_only
 def test_a_sign_under_order_13_cites_its_article_11_and_gb_46768(session, clock):
     from .factories import World
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from math import ceil
 from typing import Any
 
 from sqlalchemy import select
@@ -50,11 +51,51 @@ def pages(
                 "qr": qr.png_data_url(url),
                 "mark": signs.fingerprint(space.qr_token)[:6],
                 "printed_on": day.isoformat(),
-                "dense": len(space.control_measures) + len(space.isolation_measures) > 6
-                or sum(map(len, space.control_measures)) > 90,
+                "level": _level(
+                    space,
+                    [known.get(h, {}).get("zh", h) for h in space.hazards],
+                    pack.section("sign")["reminder"]["zh"],
+                ),
             }
         )
     return out
+
+
+# The room the space's own text has (rem, the A4 sign's unit) under each warning panel.
+ROOM = {"normal": 29.6, "compact": 36.6}
+
+
+def _level(space: Space, hazards: list[str], reminder: str) -> str:
+    """How much room the space's own text needs, estimated line by line as the sign sets it
+    (26 characters to a line of measures, 23 to a line of the name, chips of hazards packed
+    into the left column): the warning panel shrinks to make room, and the dense sign takes
+    what the compact one cannot."""
+    name_lines = ceil((len(space.name) + 6) / 23)
+    row, rows = 0.0, 1
+    for label in hazards:
+        width = 1.6 * len(label) + 1.8
+        if row + width > 34.5 and row:
+            rows, row = rows + 1, 0.0
+        row += width
+    measures = [*space.control_measures, reminder]
+    measure_lines = sum(ceil((len(m) + 2) / 26) for m in measures)
+    isolation = "；".join(space.isolation_measures)
+    height = (
+        2.0  # padding
+        + 2.75 * name_lines
+        + (1.7 if space.location else 0)
+        + 0.9
+        + 2 * 1.9  # the two headings
+        + 2.4 * rows
+        + 0.8
+        + 1.96 * measure_lines
+        + 0.6
+        + (1.74 * ceil((len(isolation) + 5) / 28) if isolation else 0)
+    )
+    for level, room in ROOM.items():
+        if height <= room * 0.97:
+            return level
+    return "dense"
 
 
 def sign_pdf(
