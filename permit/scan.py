@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import Connection, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from . import packs
@@ -38,10 +38,10 @@ _MISSES = (
 
 
 def throttled(
-    session: Session, remote: str, now: datetime, *, limit: int, window: timedelta
+    db: Connection | Session, remote: str, now: datetime, *, limit: int, window: timedelta
 ) -> bool:
     """Has this client missed `limit` times within `window`?"""
-    misses = session.scalar(_MISSES, {"remote": remote[:64], "since": now - window})
+    misses = db.execute(_MISSES, {"remote": remote[:64], "since": now - window}).scalar()
     return misses >= limit
 
 
@@ -137,7 +137,7 @@ class Opened:
 
 
 def open_sign(
-    session: Session,
+    conn: Connection,
     token: str,
     *,
     remote: str,
@@ -148,11 +148,11 @@ def open_sign(
     """What this client's scan of this token opens. A client with `limit` misses in `window`
     is refused whatever the token; otherwise the public facts of the active space whose
     current sign carries the token, or None for anything else (unknown, replaced, malformed,
-    a retired space), all alike. Records nothing: the caller records a miss."""
+    a retired space), all alike. Reads on a bare connection, no ORM session (a third of
+    the page's cost), and records nothing: the caller records a miss."""
     if not TOKEN_SHAPE.fullmatch(token or ""):
-        return Opened(throttled(session, remote, now, limit=limit, window=window), None)
+        return Opened(throttled(conn, remote, now, limit=limit, window=window), None)
     day = local_date(now)
-    conn = session.connection()
     row = conn.execute(
         _SPACE, {"remote": remote[:64], "since": now - window, "token": token, "day": day}
     ).one()

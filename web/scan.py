@@ -61,27 +61,30 @@ def _answer(body: str, status: int, **headers: str) -> Response:
 
 @bp.get("/s/<token>")
 def show(token: str):
-    session = get_session()
     now = clock().now()
     remote = request.remote_addr or ""
     window = timedelta(seconds=current_app.config["SCAN_MISS_WINDOW_SECONDS"])
-    opened = scan.open_sign(
-        session,
-        token,
-        remote=remote,
-        now=now,
-        limit=current_app.config["SCAN_MISS_LIMIT"],
-        window=window,
-    )
+    # Every phone at every entrance opens this page: it reads on a bare connection, and
+    # only a miss (written) or a signed-in visitor (links) needs the request's session.
+    with current_app.extensions["db_engine"].connect() as conn:
+        opened = scan.open_sign(
+            conn,
+            token,
+            remote=remote,
+            now=now,
+            limit=current_app.config["SCAN_MISS_LIMIT"],
+            window=window,
+        )
     if opened.throttled:
         return _answer(TOO_MANY, 429, **{"Retry-After": str(int(window.total_seconds()))})
     if opened.found is None:
+        session = get_session()
         scan.record_miss(session, remote, now)
         session.commit()
         return _answer(GONE, 404)
     inputs = {
         "s": opened.found.public,
-        "staff": _staff_links(session, opened.found),
+        "staff": _staff_links(opened.found),
         "locale": select_locale(),
         "path": request.path,
     }
@@ -97,7 +100,7 @@ def _page(inputs: str) -> str:
     return render_template("scan/show.html", s=context["s"], staff=context["staff"])
 
 
-def _staff_links(session, found: scan.Scan) -> dict | None:
+def _staff_links(found: scan.Scan) -> dict | None:
     """For a signed-in person who may see them: the ledger entry and the live permits."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return None  # a phone that never signed in: no need to ask Flask-Login
@@ -110,7 +113,7 @@ def _staff_links(session, found: scan.Scan) -> dict | None:
     visible = set()
     if numbers:
         visible = set(
-            session.scalars(
+            get_session().scalars(
                 access.visible_permits(user)
                 .where(Permit.number.in_(numbers))
                 .with_only_columns(Permit.number)
