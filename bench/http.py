@@ -301,10 +301,18 @@ class Server:
 
 @contextmanager
 def serving(
-    url: str, secret: str, *, workers: int, csrf: bool, live_reads: int, folder: Path
+    url: str,
+    secret: str,
+    *,
+    workers: int,
+    csrf: bool,
+    live_reads: int,
+    folder: Path,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """gunicorn, sync workers, loopback only, no access log; the app imported once in the
-    master (--preload) and forked; always stopped (its whole process group)."""
+    master (--preload) and forked; always stopped (its whole process group). `env` adds
+    settings for the app (see bench/http_app.py)."""
     port = free_port()
     log = folder / f"gunicorn-{port}.log"
     cmd = [
@@ -337,6 +345,7 @@ def serving(
         "BENCH_HTTP_CSRF": "1" if csrf else "0",
         "BENCH_HTTP_LIVE_READS": str(live_reads),
         "PERMIT_FAST_HASHES": "1",
+        **(env or {}),
     }
     proc = subprocess.Popen(
         cmd,

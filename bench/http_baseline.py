@@ -30,6 +30,10 @@ LIVE_DOES = (
     "headcount, readings). No login_required, no Babel."
 )
 PING_DOES = "GET: a constant 2-byte text response, no database, no session"
+STATIC_DOES = (
+    "GET: a constant HTML page (the bytes of a scan page taken once before the run), no "
+    "database, no session, no template; Cache-Control: no-store as the scan page sends"
+)
 
 
 class HttpBase(DeclarativeBase):
@@ -111,6 +115,12 @@ def _user_id() -> int:
 @bp.get("/ping")
 def ping():
     return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/static-page")
+def static_page():
+    body = current_app.config.get("BENCH_HTTP_STATIC_PAGE") or b""
+    return body, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 
 @bp.post("/permits/<number>/events/<event>")

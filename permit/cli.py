@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import audit, db, demo
+from . import audit, db, demo, signs
 from .clock import SystemClock
 
 
@@ -147,3 +147,54 @@ def rules_use(enterprise: str, pack: str, applies_from) -> None:
     finally:
         engine.dispose()
     click.echo(f"{enterprise}: {pack} from {day}")
+
+
+@cli.command("sign")
+@click.argument("codes", nargs=-1)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default="signs.pdf", show_default=True
+)
+@click.option("--enterprise", help="The enterprise's code, when space codes repeat across them.")
+@click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option("--all", "every", is_flag=True, help="Every active space of the enterprise.")
+@click.option(
+    "--base-url",
+    envvar="PUBLIC_BASE_URL",
+    help="The address phones open from the QR code (default: $PUBLIC_BASE_URL).",
+)
+def sign(
+    codes: tuple[str, ...], output: str, enterprise: str | None, size: str, every: bool, base_url
+) -> None:
+    """Print the warning signs (安全警示标志) of spaces CODES… (or --all) to one PDF."""
+    from .clock import local_date
+    from .documents.sign import sign_pdf
+    from .errors import DomainError
+    from .qr import scan_url
+
+    if not base_url:
+        raise click.UsageError(
+            "no public base URL: pass --base-url or set PUBLIC_BASE_URL to the address phones "
+            "will open from the QR code (e.g. https://permits.example.com)"
+        )
+    try:
+        scan_url(base_url, "x")
+    except ValueError as bad:
+        raise click.BadParameter(str(bad), param_hint="--base-url") from bad
+    clock = SystemClock()
+    engine = db.make_engine()
+    try:
+        db.check_migrated(engine)
+        with db.session_factory(engine)() as session:
+            try:
+                spaces = signs.spaces_for_cli(session, codes, enterprise, every)
+            except DomainError as refused:
+                raise click.ClickException("; ".join(refused.messages("zh"))) from refused
+            pdf = sign_pdf(session, spaces, base_url=base_url, size=size, now=clock.now())
+    finally:
+        engine.dispose()
+    with open(output, "wb") as fh:
+        fh.write(pdf)
+    click.echo(
+        f"{output}: {len(spaces)} sign(s), {size}, {local_date(clock.now())}: "
+        + ", ".join(s.code for s in spaces)
+    )

@@ -70,6 +70,13 @@ def load(folder: Path) -> Pack:
         _check_figure(lines, drills.get("period"), "drills.period", "[drills]", "period")
     elif drills.get("set_by") != "enterprise":
         raise lines.error("drills.set_by is 'rule' (with a period) or 'enterprise'", "[drills]")
+    sign = raw.get("sign")
+    _require_cite(lines, sign, "sign", "[sign]")
+    for key in ("warning", "prohibition", "reminder"):
+        if not isinstance(sign.get(key), dict) or not {"zh", "en"} <= sign[key].keys():
+            raise lines.error(f"sign.{key} needs its wording in zh and en", "[sign]", key)
+    if not str(sign.get("reminder_cite", "")).strip():
+        raise lines.error("sign.reminder has no citation ('reminder_cite')", "[sign]", "reminder")
     for penalty in raw.get("penalties", []):
         where = f'article = "{penalty.get("article")}"'
         _require_cite(lines, penalty, f"penalty {penalty.get('article')}", where)
@@ -223,6 +230,7 @@ TOPICS = {
     "gas_tests": {"zh": "气体检测", "en": "Gas testing"},
     "training": {"zh": "培训", "en": "Training"},
     "drills": {"zh": "应急演练", "en": "Drills"},
+    "signs": {"zh": "安全警示标志", "en": "Warning signs"},
     "checklists": {"zh": "逐项确认", "en": "Checklists"},
     "guards": {"zh": "规则依据", "en": "Rules and their articles"},
     "penalties": {"zh": "法律责任", "en": "Penalties"},
@@ -271,6 +279,11 @@ def _facts(pack: Pack, lang: str) -> dict[tuple[str, str], tuple[str, str]]:
         else ("由企业确定" if lang == "zh" else "set by the enterprise")
     )
     facts[("drills", "period")] = (period, drills["cite"])
+    sign = pack.section("sign")
+    facts[("signs", "wording")] = (
+        f"{sign['warning'][lang]} / {sign['prohibition'][lang]}",
+        sign["cite"],
+    )
     for name, spec in wf.section("checklists").items():
         facts[("checklists", name)] = ("；".join(i[lang] for i in spec["items"]), spec["cite"])
     for name, text in wf.guards.items():

@@ -343,6 +343,27 @@ ZH = {
     "Disposal plan saved.": "现场处置方案已保存。",
     "Drill recorded.": "演练已登记。",
     "The enterprise drills every %(months)s months.": "本企业每 %(months)s 个月组织一次应急演练。",
+    # Warning signs, QR codes, the public scan page and the permit form (PDF)
+    "A new sign for %(code)s: print it and put it up in place of the old one. The old sign's QR code now only says that it was replaced.": "已为 %(code)s 签发新标志：请打印并替换现场旧标志。旧标志的二维码现在只会显示“此标志已更换”。",
+    "Work in progress": "作业中",
+    "Work suspended — no entry": "作业暂停 — 禁止进入",
+    "Emergency — no entry": "应急处置 — 禁止进入",
+    "No valid work permit — no entry": "无有效作业许可 — 禁止进入",
+    "Permit": "作业票",
+    "Emergency phone": "应急电话",
+    "Ledger entry of this space": "查看此有限空间的台账",
+    "Live permit %(number)s": "查看实时作业票 %(number)s",
+    "Live status: reload to update.": "实时状态：刷新页面即可更新。",
+    "Warning sign and QR code": "安全警示标志与二维码",
+    "The public page the QR code opens": "二维码打开的公开页面",
+    "The QR code opens:": "二维码链接：",
+    "Sign mark %(mark)s: it is printed at the foot of the current sign.": "标志码 %(mark)s：印在现行标志的底部。",
+    "Sign PDF, A4": "打印标志（A4）",
+    "Sign PDF, A3": "打印标志（A3）",
+    "Replace the sign (new QR code)": "更换标志（新二维码）",
+    "For a lost, damaged or copied sign. The old sign's QR code will only say that it was replaced: print the new one and put it up at once.": "用于丢失、损坏或被复制的标志。旧标志的二维码将只显示“此标志已更换”：请立即打印新标志并张贴。",
+    "Issue a new sign for %(code)s": "为 %(code)s 签发新标志",
+    "Printable form (PDF)": "作业审批单（PDF）",
 }
 
 

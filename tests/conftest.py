@@ -81,7 +81,7 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def make_app(engine):
+def make_app(engine, tmp_path):
     """Build the web app on the test database; its engine is disposed at teardown."""
     from web import create_app
 
@@ -93,6 +93,7 @@ def make_app(engine):
                 "DATABASE_URL": engine.url.render_as_string(hide_password=False),
                 "TESTING": True,
                 "SECRET_KEY": "test-secret",
+                "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
                 **config,
             }
         )

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Attachment, Permit, User
+from permit.models import Attachment, Permit, Space, User
 
 ROLES = [
     "principal",
@@ -86,12 +86,25 @@ MATRIX = {
     "emergency.add_plan": ("POST", "/emergency/plans", expect(KEEPERS, 303)),
     "emergency.add_drill": ("POST", "/emergency/drills", expect(KEEPERS, 303)),
     "emergency.set_period": ("POST", "/emergency/period", expect(KEEPERS, 303)),
+    # Warning signs and printed forms. {space} is a space whose sign the walk replaces;
+    # {token} the sign of another space, which stays valid throughout.
+    "signs.space_sign": ("GET", "/spaces/{space}/sign.pdf?size=A3", expect(STAFF, 200)),
+    "signs.batch": ("GET", "/signs.pdf?size=A4", expect(STAFF, 200)),
+    "signs.reissue": (
+        "POST",
+        "/spaces/{space}/sign/reissue",
+        expect({"principal", "deputy", "admin"}, 303),
+    ),
+    "signs.permit_pdf": ("GET", "/permits/{own}.pdf", expect(STAFF, 200)),
+    # The public scan page: anyone, signed in or not.
+    "scan.show": ("GET", "/s/{token}", expect(set(ROLES), 200, anonymous=200)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
 CONTRACTED = {
     "permits.show": ("GET", "/permits/{theirs}", expect(STAFF | {"contractor"}, 200)),
     "permits.live": ("GET", "/permits/{theirs}/live.json", expect(STAFF | {"contractor"}, 200)),
+    "signs.permit_pdf": ("GET", "/permits/{theirs}.pdf", expect(STAFF | {"contractor"}, 200)),
 }
 
 
@@ -106,6 +119,8 @@ def demo_app(make_app, sessions, clock):
         theirs = session.scalars(select(Permit).where(Permit.contractor_id.is_not(None))).first()
         scan = session.scalars(select(Attachment)).first()
         person = session.scalars(select(User).where(User.username == "entrant")).one()
+        space = session.scalars(select(Space).where(Space.code == "CT-01")).one()
+        shown = session.scalars(select(Space).where(Space.code == "CP-01")).one()
     app = make_app(WTF_CSRF_ENABLED=False)
     return app, {
         "own": own.number,
@@ -113,6 +128,8 @@ def demo_app(make_app, sessions, clock):
         "serial": "D-01",
         "file": scan.id,
         "person": person.id,
+        "space": space.code,
+        "token": shown.qr_token,
     }
 
 

@@ -28,6 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="zh",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         LIVE_POLL_SECONDS=3,
+        # The address phones open from a sign's QR code; unset, the address of the request.
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
     )
     app.config.update(config or {})
 
@@ -58,6 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         i18n,
         permits,
         rules,
+        scan,
+        signs,
         spaces,
         training,
     )
@@ -80,6 +84,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         equipment,
         training,
         emergency,
+        signs,
+        scan,
     ):
         app.register_blueprint(module.bp)
     return app

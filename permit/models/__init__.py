@@ -13,6 +13,7 @@ from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
+from .signs import ScanMiss, SignToken
 from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
@@ -47,4 +48,6 @@ __all__ = [
     "TrainingPlanItem",
     "TrainingRecord",
     "TrainingSession",
+    "SignToken",
+    "ScanMiss",
 ]

@@ -33,6 +33,8 @@ class Space(Base):
     deep: Mapped[bool] = mapped_column(default=False)
     sign_placed_on: Mapped[date | None]
     notice_board_placed_on: Mapped[date | None]
+    # The number printed on this space's sign when it differs from the enterprise's.
+    emergency_phone: Mapped[str | None] = mapped_column(String(40))
     qr_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_qr_token)
     retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

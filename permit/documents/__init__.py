@@ -1,0 +1,118 @@
+"""Printable documents: HTML templates under templates/pdf, rendered to PDF by WeasyPrint.
+
+Plain Jinja (no web framework), every resource inline: the fetcher refuses every URL but
+data: URLs, so a document can never read a local file or call out to the network.
+
+Rendering a page of Chinese text costs a few hundred milliseconds, most of it WeasyPrint
+laying out the text and subsetting the CJK font; the HTML costs a few. So a rendered PDF is
+kept on disk under the hash of the HTML it was rendered from: the same records give the same
+HTML and so the same PDF, and any change to them gives a new key. Nothing to invalidate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..clock import local_text
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
+FONT_FAMILY = "Noto Sans CJK SC"  # Debian's fonts-noto-cjk; embedded (subset) in every PDF
+
+_render_lock = threading.Lock()
+_shared: dict[str, Any] = {}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["localtime"] = local_text
+    env.globals["FONT_FAMILY"] = FONT_FAMILY
+    return env
+
+
+def html(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+class PdfCache:
+    """Rendered PDFs in a folder, by the hash of their HTML; the oldest go beyond `keep`.
+
+    Files are written whole and renamed into place, so processes sharing the folder never
+    read half a PDF; several processes rendering the same document at once is harmless."""
+
+    def __init__(self, folder: Path | str, keep: int = 400) -> None:
+        self.folder = Path(folder)
+        self.keep = keep
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return (self.folder / f"{key}.pdf").read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, pdf: bytes) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".part")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pdf)
+            os.replace(tmp, self.folder / f"{key}.pdf")
+            self._prune()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def _prune(self) -> None:
+        files = list(self.folder.glob("*.pdf"))
+        if len(files) <= self.keep:
+            return
+        files.sort(key=lambda p: p.stat().st_mtime)
+        for old in files[: len(files) - self.keep]:
+            old.unlink(missing_ok=True)
+
+
+def _key(source: str) -> str:
+    import weasyprint
+
+    return hashlib.sha256(f"{weasyprint.__version__}\n{source}".encode()).hexdigest()
+
+
+def render(template: str, *, cache: PdfCache | None = None, **context: Any) -> bytes:
+    """The PDF of one template, from the cache when the same HTML was rendered before."""
+    source = html(template, **context)
+    key = _key(source) if cache is not None else ""
+    if cache is not None and (kept := cache.get(key)) is not None:
+        return kept
+    pdf = _write_pdf(source)
+    if cache is not None:
+        cache.put(key, pdf)
+    return pdf
+
+
+def _write_pdf(source: str) -> bytes:
+    """Fontconfig's font lookups are kept in one FontConfiguration per process and reused by
+    every render (they are most of the cost of a first render); renders take turns, as
+    WeasyPrint's font objects are not meant to be shared between threads."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    with _render_lock:
+        if not _shared:
+            _shared["fonts"] = FontConfiguration()
+            _shared["fetcher"] = URLFetcher(allowed_protocols=("data",))
+        document = HTML(string=source, url_fetcher=_shared["fetcher"])
+        return document.write_pdf(font_config=_shared["fonts"])
