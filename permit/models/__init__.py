@@ -1,5 +1,6 @@
 """All models, importable from one place so that the metadata is complete."""
 
+from .api import ApiToken, IdempotencyKey
 from .audit import AuditEntry, AuditHead
 from .base import Base
 from .contractor import Contractor, SafetyAgreement
@@ -9,11 +10,16 @@ from .equipment import Equipment
 from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
+from .monitoring import Alarm, ReadingBatch
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
 from .training import TrainingRecord
 
 __all__ = [
+    "Alarm",
+    "ApiToken",
+    "IdempotencyKey",
+    "ReadingBatch",
     "AuditEntry",
     "AuditHead",
     "Authorisation",
