@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .approval import signing_role
 from .clock import local_zone
 from .errors import NotFound, plain
-from .models import Contractor, Permit, Role, Space, User
+from .models import Contractor, Permit, PermitEquipment, Role, Space, User
 from .workflow import get as get_workflow
 
 # Staff who may request a permit (作业申请): not entrants, rescuers, contractors or outsiders.
@@ -117,3 +117,23 @@ def contractor_workers(session: Session, user: User) -> list[User]:
             select(User).where(User.contractor_id == user.contractor_id).order_by(User.name)
         )
     )
+
+
+def permit_for_detector(
+    session: Session, enterprise_id: int, detector_id: int, number: str
+) -> Permit:
+    """A detector's gateway sees only its enterprise's permits that its detector is on."""
+    permit = session.scalars(
+        select(Permit)
+        .join(PermitEquipment, PermitEquipment.permit_id == Permit.id)
+        .where(
+            Permit.enterprise_id == enterprise_id,
+            Permit.number == number,
+            PermitEquipment.equipment_id == detector_id,
+        )
+    ).first()
+    if permit is None:
+        raise NotFound(
+            [plain("not_found", "没有找到作业票 {number}", "No permit {number}", number=number)]
+        )
+    return permit

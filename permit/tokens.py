@@ -1,0 +1,195 @@
+"""API bearer tokens: a person's, or a detector gateway's bound to one enterprise and one gas
+detector. A token is 256 random bits shown once; only its SHA-256 is stored, so a copy of the
+database holds no usable token. Tokens are revoked, never deleted; issuing and revoking are
+audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from . import audit
+from .access import is_staff
+from .clock import Clock
+from .errors import InvalidInput, NotFound, plain
+from .models import ApiToken, Equipment, Role, User
+
+PREFIX = "ptw_"
+SECRET_BYTES = 32  # 256 bits
+USER, DEVICE = "user", "device"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new token: the secret itself exists only here, in the one answer that hands it out."""
+
+    token: str
+    row: ApiToken
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """Who a request's token speaks for: a person, or one detector of one enterprise."""
+
+    token: ApiToken
+    user: User | None
+    detector: Equipment | None
+
+    @property
+    def enterprise_id(self) -> int | None:
+        return self.token.enterprise_id
+
+    @property
+    def owner(self) -> str:
+        """Whose idempotency keys these are: a person's survive a new sign-in."""
+        return f"user:{self.user.id}" if self.user is not None else f"token:{self.token.id}"
+
+
+def _new(session: Session, row: ApiToken, actor: User | None, now: datetime) -> Issued:
+    token = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+    row.digest = digest(token)
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        enterprise_id=row.enterprise_id,
+        actor_id=actor.id if actor else None,
+        actor_role="admin" if row.kind == DEVICE else "user",
+        subject_type="api_tokens",
+        subject_id=row.id,
+        event="issue",
+        data={
+            "kind": row.kind,
+            "user": row.user_id,
+            "detector": row.equipment_id,
+            "label": row.label,
+            "expires_at": row.expires_at,
+        },
+        at=now,
+    )
+    return Issued(token, row)
+
+
+def issue_user_token(
+    session: Session, user: User, *, clock: Clock, lifetime: timedelta, label: str = ""
+) -> Issued:
+    """A token for a person who has just signed in with their password."""
+    now = clock.now()
+    row = ApiToken(
+        kind=USER,
+        enterprise_id=user.enterprise_id,
+        user_id=user.id,
+        label=label[:120],
+        created_at=now,
+        created_by_id=user.id,
+        expires_at=now + lifetime,
+    )
+    return _new(session, row, user, now)
+
+
+def issue_device_token(
+    session: Session, admin: User, serial: str, *, clock: Clock, label: str = ""
+) -> Issued:
+    """A token for the gateway of one gas detector of the admin's enterprise: it can send
+    readings for the permits that detector is assigned to, and nothing else."""
+    if not (is_staff(admin) and admin.has_role(Role.admin)):
+        raise NotFound([])
+    detector = session.scalar(
+        select(Equipment).where(
+            Equipment.enterprise_id == admin.enterprise_id,
+            Equipment.serial == str(serial).strip(),
+            Equipment.kind == "gas_detector",
+            Equipment.status != "retired",
+        )
+    )
+    if detector is None:
+        raise InvalidInput(
+            [
+                plain(
+                    "no_detector",
+                    "本单位设备台账中没有编号为 {serial} 的在用气体检测仪",
+                    "No gas detector with serial {serial} in the enterprise's equipment",
+                    serial=str(serial),
+                )
+            ]
+        )
+    now = clock.now()
+    row = ApiToken(
+        kind=DEVICE,
+        enterprise_id=admin.enterprise_id,
+        equipment_id=detector.id,
+        label=(label or detector.serial)[:120],
+        created_at=now,
+        created_by_id=admin.id,
+    )
+    row.equipment = detector
+    return _new(session, row, admin, now)
+
+
+def authenticate(session: Session, token: str, *, now: datetime) -> Bearer | None:
+    """The bearer of a token, or None when it is unknown, revoked or expired (the caller
+    cannot tell which: every one of them is simply not a valid token)."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    row = session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user), joinedload(ApiToken.equipment))
+        .where(ApiToken.digest == digest(token))
+    )
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.kind == USER:
+        if row.user is None or not row.user.active:
+            return None
+        return Bearer(row, row.user, None)
+    if row.equipment is None or row.equipment.status == "retired":
+        return None
+    return Bearer(row, None, row.equipment)
+
+
+def visible_tokens(user: User) -> Select[tuple[ApiToken]]:
+    """A person sees their own tokens; an enterprise's admin also sees its device tokens and
+    its people's tokens (to revoke a lost phone's)."""
+    own = ApiToken.user_id == user.id
+    if is_staff(user) and user.has_role(Role.admin):
+        return select(ApiToken).where(or_(own, ApiToken.enterprise_id == user.enterprise_id))
+    if user.id is None:
+        return select(ApiToken).where(false())
+    return select(ApiToken).where(own)
+
+
+def revoke(session: Session, actor: User, token_id: int, *, clock: Clock) -> ApiToken:
+    """Revoke a token within the actor's sight; revoking it again changes nothing."""
+    row = session.scalar(visible_tokens(actor).where(ApiToken.id == token_id))
+    if row is None:
+        raise NotFound(
+            [plain("not_found", "没有找到令牌 {id}", "No token {id}", id=token_id)]
+        )
+    if row.revoked_at is None:
+        now = clock.now()
+        row.revoked_at = now
+        row.revoked_by_id = actor.id
+        session.flush()
+        audit.append(
+            session,
+            enterprise_id=row.enterprise_id,
+            actor_id=actor.id,
+            actor_role="admin" if row.user_id != actor.id else "user",
+            subject_type="api_tokens",
+            subject_id=row.id,
+            event="revoke",
+            data={"kind": row.kind},
+            at=now,
+        )
+    return row
