@@ -124,6 +124,11 @@ ZH = {
     "Permit %(number)s created. Check what still blocks it and submit it.": "作业票 %(number)s 已创建。请查看尚缺条件并提交审批。",
     "Gas test FAILED — nobody enters. Now: %(state)s.": "气体检测不合格 — 任何人不得进入。当前：%(state)s。",
     "%(event)s: done. Now: %(state)s.": "%(event)s：已完成。当前：%(state)s。",
+    # -- continuous gas monitoring and alarms (API, issue 5) --
+    "GAS ALARM: %(gas)s %(value)s %(unit)s (limit %(limit)s) at %(time)s, detector %(detector)s.": "气体超限报警：%(gas)s %(value)s %(unit)s（限值 %(limit)s），%(time)s，检测仪 %(detector)s。",
+    "Everyone out. Nobody enters until a new passing gas test.": "立即撤离。重新检测合格前，任何人不得进入。",
+    "Detector %(serial)s has sent nothing for %(minutes)s min (last reading %(time)s): continuous monitoring has stopped.": "检测仪 %(serial)s 已 %(minutes)s 分钟没有发送数据（最后读数 %(time)s）：持续检测已中断。",
+    "Continuous monitoring": "持续检测",
 }
 
 

@@ -47,9 +47,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from permit.gas import limit_text
     from permit.models.enterprise import role_label
 
-    from . import attendant, auth, contractors, desk, errors, i18n, permits, rules
+    from . import api, attendant, auth, contractors, desk, errors, i18n, permits, rules
 
-    CSRFProtect(app)  # every POST form carries a token
+    csrf = CSRFProtect(app)  # every POST form carries a token
     app.add_template_filter(local_text, "localtime")
     app.add_template_global(limit_text, "limit_text")
     app.add_template_global(role_label, "role_label")
@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for module in (auth, permits, desk, attendant, contractors, rules):
         app.register_blueprint(module.bp)
+    api.init_app(app, csrf)
     return app
 
 
