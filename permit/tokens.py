@@ -63,7 +63,7 @@ def _new(session: Session, row: ApiToken, actor: User | None, now: datetime) -> 
         session,
         enterprise_id=row.enterprise_id,
         actor_id=actor.id if actor else None,
-        actor_role="admin" if row.kind == DEVICE else "user",
+        actor_role=("admin" if actor else "system") if row.kind == DEVICE else "user",
         subject_type="api_tokens",
         subject_id=row.id,
         event="issue",
@@ -97,15 +97,24 @@ def issue_user_token(
 
 
 def issue_device_token(
-    session: Session, admin: User, serial: str, *, clock: Clock, label: str = ""
+    session: Session,
+    enterprise_id: int,
+    serial: str,
+    *,
+    clock: Clock,
+    actor: User | None = None,
+    label: str = "",
 ) -> Issued:
-    """A token for the gateway of one gas detector of the admin's enterprise: it can send
-    readings for the permits that detector is assigned to, and nothing else."""
-    if not (is_staff(admin) and admin.has_role(Role.admin)):
+    """A token for the gateway of one gas detector of the enterprise: it can send readings
+    for the permits that detector is assigned to, and nothing else. Issued by the
+    enterprise's admin, or (actor None) by an operator at the command line."""
+    if actor is not None and not (
+        is_staff(actor) and actor.has_role(Role.admin) and actor.enterprise_id == enterprise_id
+    ):
         raise NotFound([])
     detector = session.scalar(
         select(Equipment).where(
-            Equipment.enterprise_id == admin.enterprise_id,
+            Equipment.enterprise_id == enterprise_id,
             Equipment.serial == str(serial).strip(),
             Equipment.kind == "gas_detector",
             Equipment.status != "retired",
@@ -125,14 +134,14 @@ def issue_device_token(
     now = clock.now()
     row = ApiToken(
         kind=DEVICE,
-        enterprise_id=admin.enterprise_id,
+        enterprise_id=enterprise_id,
         equipment_id=detector.id,
         label=(label or detector.serial)[:120],
         created_at=now,
-        created_by_id=admin.id,
+        created_by_id=actor.id if actor else None,
     )
     row.equipment = detector
-    return _new(session, row, admin, now)
+    return _new(session, row, actor, now)
 
 
 def authenticate(session: Session, token: str, *, now: datetime) -> Bearer | None:

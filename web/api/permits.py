@@ -9,7 +9,7 @@ from flask import current_app, request
 from sqlalchemy import exists, or_
 
 from permit import access, engine, readings
-from permit.errors import InvalidInput, plain
+from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Permit, PermitPerson, Space
 from permit.requests import PermitRequest, equipment_ids, request_permit
 from permit.workflow import registry
@@ -104,6 +104,8 @@ def _optional_id(body: dict, key: str) -> int | None:
 def create_permit():
     """A new draft permit, checked as the web form's request is (permit.requests)."""
     user = person()
+    if not access.can_request(user):
+        raise NotFound([])
     session = get_session()
     body = json_body()
     code, task = body.get("space"), body.get("task_type", "")

@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from permit import tokens
 from permit.accounts import SignInRefused, authenticate
-from permit.errors import InvalidInput, plain
+from permit.errors import InvalidInput, NotFound, plain
 from permit.models import ApiToken
 
 from .. import clock, get_session
@@ -74,11 +74,14 @@ def create_device_token():
     """An admin binds a token to one gas detector of the enterprise; shown once."""
     body = json_body()
     user = person()
+    if user.enterprise_id is None:
+        raise NotFound([])
     issued = tokens.issue_device_token(
         get_session(),
-        user,
+        user.enterprise_id,
         _text(body, "serial"),
         clock=clock(),
+        actor=user,
         label=_text(body, "label", required=False),
     )
     return document(documents.token(issued.row, issued.token), 201)
