@@ -3,16 +3,27 @@ cookie), errors as application/problem+json, idempotent writes. Thin: parse, cal
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from permit.errors import DomainError
+from permit.errors import DomainError, plain
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from . import openapi, permits, problems, spaces, tokens  # noqa: E402,F401  (the routes)
 from .exchange import Unauthenticated  # noqa: E402
+
+
+@bp.before_request
+def no_nul_characters():
+    """A NUL character in a path or a query finds nothing: no database keeps it in text."""
+    if "\x00" in request.path:
+        return problems.problem("not-found")
+    if any("\x00" in key + value for key, value in request.args.items(multi=True)):
+        nul = plain("nul", "文本中不能含有 NUL 字符", "Text may not contain NUL characters")
+        return problems.problem("invalid", [nul])
+    return None
 
 
 @bp.errorhandler(Unauthenticated)

@@ -21,6 +21,7 @@ from permit.tokens import Bearer
 from .. import clock, get_session
 
 JSON = "application/json"
+MAX_ID = 2**31 - 1  # the largest row id either database keeps
 CLAIM_ATTEMPTS = 100  # × CLAIM_PAUSE: how long a retry waits for the first request to finish
 CLAIM_PAUSE = 0.05
 
@@ -40,12 +41,26 @@ def document(body: Any, status: int = 200, headers: dict[str, str] | None = None
     return Response(text, status=status, mimetype=JSON, headers=headers)
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or InvalidInput (422) saying what is wrong with it."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput(
             [plain("json_body", "请求体须为 JSON 对象", "The request body must be a JSON object")]
+        )
+    if _has_nul(body):  # no database keeps a NUL character in text
+        raise InvalidInput(
+            [plain("nul", "文本中不能含有 NUL 字符", "Text may not contain NUL characters")]
         )
     return body
 

@@ -427,7 +427,7 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "revoke_token",
             "summary": "Revoke a token (nothing is deleted)",
-            "parameters": [_path("token_id", INT)],
+            "parameters": [_path("token_id", {"type": "integer", "minimum": 1})],
             "responses": {"200": _ok("Token"), "401": UNAUTHORIZED, "404": NOT_FOUND},
         }
     },

@@ -17,7 +17,7 @@ from permit.workflow import registry
 from .. import clock, get_session
 from ..event_forms import LISTS, SCALARS
 from . import bp, documents
-from .exchange import bearer, document, json_body, person, requires_bearer, write
+from .exchange import MAX_ID, bearer, document, json_body, person, requires_bearer, write
 
 MAX_LIMIT = 500
 
@@ -74,11 +74,13 @@ def _moment(body: dict, key: str) -> datetime | None:
     return moment
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def _ids(body: dict, key: str) -> list[int]:
     value = body.get(key, [])
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
+    if not isinstance(value, list) or not all(_is_id(v) for v in value):
         raise _invalid(key)
     return value
 
@@ -94,7 +96,7 @@ def _texts(body: dict, key: str) -> list[str] | None:
 
 def _optional_id(body: dict, key: str) -> int | None:
     value = body.get(key)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+    if value is not None and not _is_id(value):
         raise _invalid(key)
     return value
 

@@ -13,7 +13,7 @@ from permit.models import ApiToken
 
 from .. import clock, get_session
 from . import bp, documents
-from .exchange import document, json_body, person, requires_bearer, write
+from .exchange import MAX_ID, document, json_body, person, requires_bearer, write
 from .problems import problem
 
 
@@ -64,6 +64,8 @@ def list_tokens():
 @bp.post("/tokens/<int:token_id>/revoke")
 @write(idempotent=False)  # revoking twice changes nothing anyway
 def revoke_token(token_id: int):
+    if token_id > MAX_ID:
+        raise NotFound([])
     row = tokens.revoke(get_session(), person(), token_id, clock=clock())
     return document(documents.token(row))
 
