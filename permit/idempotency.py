@@ -1,13 +1,12 @@
 """Idempotency keys: a request retried over a bad mobile link records once and gets the
 first answer back.
 
-A key is claimed in the same transaction as the change it guards: the claim row is inserted
-first and holds the answer when the transaction commits, so the change and its answer are
-kept together or not at all. A concurrent request with the same key meets the claim on the
-unique (owner, key) index: on PostgreSQL it waits for the first transaction and then fails
-to insert; SQLite lets one writer in at a time. Either way the caller rolls back and claims
-again, and then finds the stored answer. Refusals store nothing (they changed nothing): a
-retry of a refused request is judged afresh.
+The key and the answer are inserted at the end of the transaction that makes the change, so
+the change and its answer are kept together or not at all, for the price of one INSERT. A
+retry (or a concurrent twin) with the same key does its work again, then meets the stored
+key on the unique (owner, key) index, or a conflict its twin's change caused: the caller
+rolls back everything and answers with the stored answer instead. Refusals store nothing
+(they changed nothing): a retry of a refused request is judged afresh.
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, InvalidInput, plain
+from .errors import InvalidInput, plain
 from .models import IdempotencyKey
 
 MAX_KEY = 200
@@ -56,39 +55,48 @@ def check_key(key: str) -> str:
     return key
 
 
-def claim(
-    session: Session, owner: str, key: str, request_hash: str, *, now: datetime
-) -> Stored | IdempotencyKey:
-    """The answer stored for this key, or a new claim to record this request's answer on.
-
-    The flush of a new claim raises IntegrityError (or, on SQLite, OperationalError) when a
-    concurrent request holds the same key: roll back and claim again."""
-    existing = session.scalar(
+def stored(session: Session, owner: str, key: str, request_hash: str) -> Stored | None:
+    """The answer kept for this key, None if there is none; a key kept for another request
+    is refused (InvalidInput)."""
+    row = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
     )
-    if existing is not None:
-        if existing.request_hash != request_hash:
-            raise InvalidInput(
-                [
-                    plain(
-                        "idempotency_key_reused",
-                        "此 Idempotency-Key 已用于另一个请求",
-                        "This Idempotency-Key was already used for a different request",
-                    )
-                ]
-            )
-        if existing.status is None:  # never committed without its answer; be safe anyway
-            raise Conflict(
-                [plain("in_progress", "请求仍在处理中，请稍后重试", "Still in progress: retry")]
-            )
-        return Stored(existing.status, existing.body or "")
-    row = IdempotencyKey(owner=owner, key=key, request_hash=request_hash, created_at=now)
-    session.add(row)
-    session.flush()
-    return row
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise InvalidInput(
+            [
+                plain(
+                    "idempotency_key_reused",
+                    "此 Idempotency-Key 已用于另一个请求",
+                    "This Idempotency-Key was already used for a different request",
+                )
+            ]
+        )
+    return Stored(row.status or 0, row.body or "")
 
 
-def record(row: IdempotencyKey, status: int, body: str) -> None:
-    """Keep the answer with the claim; it is committed with the change it answers."""
-    row.status = status
-    row.body = body
+def record(
+    session: Session,
+    owner: str,
+    key: str,
+    request_hash: str,
+    *,
+    status: int,
+    body: str,
+    now: datetime,
+) -> None:
+    """Keep the answer under its key, in the transaction of the change it answers. Raises
+    IntegrityError (SQLite: OperationalError) when the key is kept already or by a
+    concurrent request: roll back and answer with stored()."""
+    session.connection().execute(
+        insert(IdempotencyKey.__table__),
+        {
+            "owner": owner,
+            "key": key,
+            "request_hash": request_hash,
+            "status": status,
+            "body": body,
+            "created_at": now,
+        },
+    )

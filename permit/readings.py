@@ -11,27 +11,31 @@ alarm and, in the same transaction, fires the pack's alarm event (working → su
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import audit, engine, gas
+from .access import PermitRef
 from .clock import Clock, local_date, local_text
 from .errors import Blocked, InvalidInput, NotFound, Reason, plain
-from .models import Alarm, Equipment, Permit, Reading, ReadingBatch, User
+from .models import Alarm, Equipment, Permit, PermitEquipment, Reading, ReadingBatch, User
+from .tokens import Detector
 from .workflow import Workflow
+
+Subject = Permit | PermitRef  # the permit, or what a gateway's lookup read of it
 
 MAX_BATCH = 1000
 MAX_REASONS = 50  # a batch of a thousand bad items answers with the first fifty
 READINGS = Reading.__table__
 ALARMS = Alarm.__table__
 BATCHES = ReadingBatch.__table__
+EQUIPMENT = Equipment.__table__
 OUT_OF_RANGE = "out_of_range"
 
 
@@ -41,7 +45,7 @@ class Source:
 
     token_id: int | None
     user: User | None = None
-    detector: Equipment | None = None
+    detector: Detector | None = None
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,9 @@ class Ingested:
     moved: bool  # whether an alarm moved the permit (working → suspended)
 
 
-@dataclass(frozen=True)
-class _Item:
-    detector: Equipment
+class _Item(NamedTuple):
+    detector_id: int
+    serial: str
     taken_at: datetime
     judged: gas.Judged
 
@@ -105,11 +109,40 @@ def _taken_at(raw: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+@dataclass(frozen=True)
+class _Detector:
+    """What the checks read of a detector, read once per batch (not once per reading)."""
+
+    id: int
+    serial: str
+    gases: frozenset[str]
+    unusable: dict[str, str] | None
+
+
+def _usable(detectors: Mapping[str, Detector], day) -> dict[str, _Detector]:
+    found = {}
+    for serial, e in detectors.items():
+        unusable = None
+        if e.status != "in_service" or e.due_on is None or e.due_on < day:
+            unusable = {
+                "zh": f"自{e.due_on}起超过检定/校准有效期或不在用",
+                "en": f"past its calibration date since {e.due_on} or out of service",
+            }
+        found[serial] = _Detector(e.id, e.serial, frozenset(e.gases), unusable)
+    return found
+
+
+NOT_ASSIGNED = {
+    "zh": "未分配给本作业票的气体检测仪",
+    "en": "not a gas detector assigned to this permit",
+}
+
+
 def check(
-    permit: Permit,
+    permit: Subject,
     wf: Workflow,
     items: Any,
-    detectors: Mapping[str, Equipment],
+    detectors: Mapping[str, Detector],
     *,
     now: datetime,
     skew: timedelta,
@@ -130,96 +163,18 @@ def check(
                 )
             ]
         )
+    usable = _usable(detectors, local_date(now))
+    # A sender that speaks for one detector only may leave its serial out.
+    only = next(iter(usable)) if len(usable) == 1 else ""
+    window = (permit.created_at, now + skew)
     reasons: list[Reason] = []
     good: list[_Item] = []
-    latest_allowed = now + skew
-    day = local_date(now)
     for n, raw in enumerate(items, start=1):
-        if not isinstance(raw, dict):
-            reasons.append(
-                _plain_item("reading_shape", n, "不是一条读数", "not a reading object")
-            )
-            continue
-        # A sender that speaks for one detector only may leave its serial out.
-        only = next(iter(detectors)) if len(detectors) == 1 else ""
-        serial = str(raw.get("detector") or only)
-        detector = detectors.get(serial)
-        problems = [{"problem": p["problem"]} for p in gas.problems(raw, wf)]
-        if detector is None:
-            reasons.append(
-                _item_reason(
-                    wf,
-                    "detector_usable",
-                    n,
-                    serial=serial,
-                    problem={
-                        "zh": "未分配给本作业票的气体检测仪",
-                        "en": "not a gas detector assigned to this permit",
-                    },
-                )
-            )
-        elif detector.status != "in_service" or detector.due_on is None or detector.due_on < day:
-            reasons.append(
-                _item_reason(
-                    wf,
-                    "detector_usable",
-                    n,
-                    serial=serial,
-                    problem={
-                        "zh": f"自{detector.due_on}起超过检定/校准有效期或不在用",
-                        "en": f"past its calibration date since {detector.due_on} "
-                        "or out of service",
-                    },
-                )
-            )
-        elif not problems and raw.get("gas") not in detector.gases:
-            reasons.append(
-                _item_reason(
-                    wf,
-                    "detector_usable",
-                    n,
-                    serial=serial,
-                    problem={
-                        "zh": f"不能检测 {raw.get('gas')}",
-                        "en": f"does not measure {raw.get('gas')}",
-                    },
-                )
-            )
-        reasons += [_item_reason(wf, "readings_plausible", n, **p) for p in problems]
-        taken_at = _taken_at(raw.get("taken_at"))
-        if taken_at is None:
-            reasons.append(
-                _plain_item(
-                    "reading_time",
-                    n,
-                    "检测时间 {value} 无效：须为带时区的 ISO 8601 时间",
-                    "time {value} is not an ISO 8601 time with its zone",
-                    value=repr(raw.get("taken_at")),
-                )
-            )
-        elif taken_at > latest_allowed:
-            reasons.append(
-                _plain_item(
-                    "reading_in_future",
-                    n,
-                    "检测时间 {at} 晚于服务器时间（允许误差 {seconds} 秒）",
-                    "time {at} is in the future (allowed clock skew {seconds} s)",
-                    at=raw.get("taken_at"),
-                    seconds=int(skew.total_seconds()),
-                )
-            )
-        elif taken_at < permit.created_at:
-            reasons.append(
-                _plain_item(
-                    "reading_before_permit",
-                    n,
-                    "检测时间 {at} 早于作业票的开具时间",
-                    "time {at} is before the permit was made",
-                    at=raw.get("taken_at"),
-                )
-            )
-        if not reasons and detector is not None and taken_at is not None:
-            good.append(_Item(detector, taken_at, gas.judge(raw, wf)))
+        found, detector, taken_at = _reasons(wf, n, raw, usable, only, window, skew)
+        if found:
+            reasons += found
+        elif not reasons:
+            good.append(_Item(detector.id, detector.serial, taken_at, gas.judge(raw, wf)))
     if reasons:
         shown = reasons[:MAX_REASONS]
         if len(reasons) > MAX_REASONS:
@@ -235,17 +190,88 @@ def check(
     return good
 
 
-def _detectors(permit: Permit, source: Source) -> dict[str, Equipment]:
+def _reasons(
+    wf: Workflow,
+    n: int,
+    raw: Any,
+    usable: Mapping[str, _Detector],
+    only: str,
+    window: tuple[datetime, datetime],
+    skew: timedelta,
+) -> tuple[list[Reason], _Detector | None, datetime | None]:
+    """Why the n-th item is not a reading this permit can take (empty when it is), with its
+    detector and time."""
+    if not isinstance(raw, dict):
+        return [_plain_item("reading_shape", n, "不是一条读数", "not a reading object")], None, None
+    reasons = []
+    serial = str(raw.get("detector") or only)
+    detector = usable.get(serial)
+    problems = gas.problems(raw, wf)
+    if detector is None or detector.unusable is not None:
+        problem = NOT_ASSIGNED if detector is None else detector.unusable
+        reasons.append(_item_reason(wf, "detector_usable", n, serial=serial, problem=problem))
+    elif not problems and raw.get("gas") not in detector.gases:
+        measured = {"zh": f"不能检测 {raw.get('gas')}", "en": f"does not measure {raw.get('gas')}"}
+        reasons.append(_item_reason(wf, "detector_usable", n, serial=serial, problem=measured))
+    reasons += [_item_reason(wf, "readings_plausible", n, problem=p["problem"]) for p in problems]
+    taken_at = _taken_at(raw.get("taken_at"))
+    if taken_at is None:
+        reasons.append(
+            _plain_item(
+                "reading_time",
+                n,
+                "检测时间 {value} 无效：须为带时区的 ISO 8601 时间",
+                "time {value} is not an ISO 8601 time with its zone",
+                value=repr(raw.get("taken_at")),
+            )
+        )
+    elif taken_at > window[1]:
+        reasons.append(
+            _plain_item(
+                "reading_in_future",
+                n,
+                "检测时间 {at} 晚于服务器时间（允许误差 {seconds} 秒）",
+                "time {at} is in the future (allowed clock skew {seconds} s)",
+                at=raw.get("taken_at"),
+                seconds=int(skew.total_seconds()),
+            )
+        )
+    elif taken_at < window[0]:
+        reasons.append(
+            _plain_item(
+                "reading_before_permit",
+                n,
+                "检测时间 {at} 早于作业票的开具时间",
+                "time {at} is before the permit was made",
+                at=raw.get("taken_at"),
+            )
+        )
+    return reasons, detector, taken_at
+
+
+def _detectors(session: Session, permit: Subject, source: Source) -> dict[str, Detector]:
     """The detectors this source may speak for on this permit, by serial."""
-    assigned = {e.id: e for e in permit.equipment if e.kind == "gas_detector"}
+    assigned = select(PermitEquipment.equipment_id).where(PermitEquipment.permit_id == permit.id)
     if source.detector is not None:
-        if source.detector.id not in assigned:
+        if getattr(permit, "detector_id", None) == source.detector.id:
+            return {source.detector.serial: source.detector}  # found through this detector
+        on_permit = session.connection().execute(
+            assigned.where(PermitEquipment.equipment_id == source.detector.id)
+        ).first()
+        if on_permit is None:
             raise NotFound([])  # a gateway sees only the permits its detector is on
-        return {source.detector.serial: assigned[source.detector.id]}
-    return {e.serial: e for e in assigned.values()}
+        return {source.detector.serial: source.detector}
+    rows = session.connection().execute(
+        select(EQUIPMENT.c.id, EQUIPMENT.c.serial, EQUIPMENT.c.status, EQUIPMENT.c.due_on,
+               EQUIPMENT.c.gases)
+        .where(EQUIPMENT.c.id.in_(assigned.scalar_subquery()),
+               EQUIPMENT.c.kind == "gas_detector")
+        .order_by(EQUIPMENT.c.serial)
+    )
+    return {r.serial: Detector(r.id, r.serial, r.status, r.due_on, tuple(r.gases)) for r in rows}
 
 
-def _who(permit: Permit, wf: Workflow, source: Source) -> str:
+def _who(permit: Subject, wf: Workflow, source: Source) -> str:
     """The attendant watches the readings on site (art. 13); a detector speaks for itself."""
     if source.detector is not None:
         return "device"
@@ -256,18 +282,19 @@ def _who(permit: Permit, wf: Workflow, source: Source) -> str:
 
 
 def _digest(items: Sequence[_Item]) -> str:
-    rows = [
-        [i.detector.serial, i.taken_at.isoformat(), i.judged.gas, i.judged.point,
-         i.judged.value, i.judged.unit]
+    """SHA-256 of the batch as stored, one line a reading: detector, time, gas, point,
+    value (repr: exact), unit."""
+    lines = "".join(
+        f"{i.serial}\t{i.taken_at.isoformat()}\t{i.judged.gas}\t{i.judged.point}\t"
+        f"{i.judged.value!r}\t{i.judged.unit}\n"
         for i in items
-    ]
-    canonical = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    )
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def ingest(
     session: Session,
-    permit: Permit,
+    permit: Subject,
     items: Any,
     *,
     source: Source,
@@ -283,7 +310,7 @@ def ingest(
     wf = engine.workflow_of(permit)
     spec = monitoring(wf)
     role = _who(permit, wf, source)
-    detectors = _detectors(permit, source)
+    detectors = _detectors(session, permit, source)
     if permit.state not in spec["readings_in"]:
         raise Blocked(
             [
@@ -304,7 +331,9 @@ def ingest(
     now = clock.now()
     good = check(permit, wf, items, detectors, now=now, skew=skew)
     times = [i.taken_at for i in good]
-    batch_id = session.execute(
+    digest = _digest(good)
+    conn = session.connection()
+    batch_id = conn.execute(
         insert(BATCHES).returning(BATCHES.c.id),
         {
             "permit_id": permit.id,
@@ -314,10 +343,10 @@ def ingest(
             "count": len(good),
             "first_taken_at": min(times),
             "last_taken_at": max(times),
-            "digest": _digest(good),
+            "digest": digest,
         },
     ).scalar_one()
-    session.execute(
+    conn.execute(
         insert(READINGS),
         [
             {
@@ -331,7 +360,7 @@ def ingest(
                 "limit_unit": i.judged.limit_unit,
                 "passed": i.judged.passed,
                 "taken_at": i.taken_at,
-                "detector_id": i.detector.id,
+                "detector_id": i.detector_id,
                 "batch_id": batch_id,
             }
             for i in good
@@ -350,19 +379,18 @@ def ingest(
             "permit": permit.number,
             "count": len(good),
             "outside_limits": len(failed),
-            "detectors": sorted({i.detector.serial for i in good}),
+            "detectors": sorted({i.serial for i in good}),
             "from": min(times),
             "to": max(times),
-            "digest": _digest(good),
+            "digest": digest,
             "token": source.token_id,
         },
         at=now,
     )
-    moved = False
     alarms = _first_per_gas(failed)
-    if alarms:
-        moved = _raise(session, permit, wf, spec, alarms, batch_id, clock, now)
-    return Ingested(batch_id, len(good), len(alarms), permit.state, permit.version, moved)
+    moved = _raise(session, permit, wf, spec, alarms, batch_id, clock, now) if alarms else None
+    state, version = moved or (permit.state, permit.version)
+    return Ingested(batch_id, len(good), len(alarms), state, version, moved is not None)
 
 
 def _first_per_gas(failed: list[_Item]) -> list[tuple[_Item, int]]:
@@ -370,7 +398,7 @@ def _first_per_gas(failed: list[_Item]) -> list[tuple[_Item, int]]:
     the limits, and how many of the batch's readings of it were."""
     groups: dict[tuple[int, str, str], list[_Item]] = {}
     for item in failed:
-        groups.setdefault((item.detector.id, item.judged.gas, item.judged.point), []).append(item)
+        groups.setdefault((item.detector_id, item.judged.gas, item.judged.point), []).append(item)
     return [
         (min(group, key=lambda i: i.taken_at), len(group))
         for group in sorted(groups.values(), key=lambda g: min(i.taken_at for i in g))
@@ -380,7 +408,7 @@ def _first_per_gas(failed: list[_Item]) -> list[tuple[_Item, int]]:
 def reading_facts(item: _Item, wf: Workflow) -> dict[str, Any]:
     j = item.judged
     return {
-        "detector": item.detector.serial,
+        "detector": item.serial,
         "gas": j.gas,
         "point": j.point,
         "value": j.value if math.isfinite(j.value) else str(j.value),
@@ -393,24 +421,28 @@ def reading_facts(item: _Item, wf: Workflow) -> dict[str, Any]:
 
 def _raise(
     session: Session,
-    permit: Permit,
+    permit: Subject,
     wf: Workflow,
     spec: Mapping[str, Any],
     alarms: list[tuple[_Item, int]],
     batch_id: int,
     clock: Clock,
     now: datetime,
-) -> bool:
+) -> tuple[str, int] | None:
     """Record the alarms; fire the alarm event when the permit's state has a transition for
-    it (working → suspended), as the system, with the first reading outside the limits."""
+    it (working → suspended), as the system, with the first reading outside the limits.
+    Returns the permit's new state and version when it moved."""
     state = permit.state
     event = spec["alarm_event"]
-    moved = state in wf.events[event].sources
-    if moved:
+    after: tuple[str, int] | None = None
+    if state in wf.events[event].sources:
         first = alarms[0][0]
-        engine.apply(session, permit, event, None, {"reading": reading_facts(first, wf)},
-                     clock=clock)
-    session.execute(
+        subject = permit if isinstance(permit, Permit) else session.get(Permit, permit.id)
+        # the state judged above must still be the permit's: else Conflict, and again
+        engine.apply(session, subject, event, None, {"reading": reading_facts(first, wf)},
+                     clock=clock, expected_version=permit.version)
+        after = (subject.state, subject.version)
+    session.connection().execute(
         insert(ALARMS),
         [
             {
@@ -418,7 +450,7 @@ def _raise(
                 "kind": OUT_OF_RANGE,
                 "raised_at": now,
                 "batch_id": batch_id,
-                "detector_id": item.detector.id,
+                "detector_id": item.detector_id,
                 "gas": item.judged.gas,
                 "point": item.judged.point,
                 "value": item.judged.value,
@@ -428,9 +460,9 @@ def _raise(
                 "taken_at": item.taken_at,
                 "readings_over": over,
                 "permit_state": state,
-                "moved_to": permit.state if moved else None,
+                "moved_to": after[0] if after else None,
             }
             for item, over in alarms
         ],
     )
-    return moved
+    return after

@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, false, or_, select
+from sqlalchemy.orm import Session
 
 from . import audit
 from .access import is_staff
@@ -37,21 +37,31 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class Detector:
+    """What a gateway's token knows of its gas detector: enough to judge its readings."""
+
+    id: int
+    serial: str
+    status: str
+    due_on: date | None
+    gases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Bearer:
-    """Who a request's token speaks for: a person, or one detector of one enterprise."""
+    """Who a request's token speaks for: a person (user_id), or one detector of one
+    enterprise. Plain data, read in one query: a gateway posts readings many times a minute."""
 
-    token: ApiToken
-    user: User | None
-    detector: Equipment | None
-
-    @property
-    def enterprise_id(self) -> int | None:
-        return self.token.enterprise_id
+    token_id: int
+    kind: str
+    enterprise_id: int | None
+    user_id: int | None
+    detector: Detector | None
 
     @property
     def owner(self) -> str:
         """Whose idempotency keys these are: a person's survive a new sign-in."""
-        return f"user:{self.user.id}" if self.user is not None else f"token:{self.token.id}"
+        return f"user:{self.user_id}" if self.user_id is not None else f"token:{self.token_id}"
 
 
 def _new(session: Session, row: ApiToken, actor: User | None, now: datetime) -> Issued:
@@ -144,27 +154,51 @@ def issue_device_token(
     return _new(session, row, actor, now)
 
 
+TOKENS = ApiToken.__table__
+USERS = User.__table__
+EQUIPMENT = Equipment.__table__
+_BEARER = (
+    select(
+        TOKENS.c.id,
+        TOKENS.c.kind,
+        TOKENS.c.enterprise_id,
+        TOKENS.c.user_id,
+        TOKENS.c.revoked_at,
+        TOKENS.c.expires_at,
+        USERS.c.active,
+        EQUIPMENT.c.id.label("detector_id"),
+        EQUIPMENT.c.serial,
+        EQUIPMENT.c.status,
+        EQUIPMENT.c.due_on,
+        EQUIPMENT.c.gases,
+    )
+    .select_from(
+        TOKENS.outerjoin(USERS, USERS.c.id == TOKENS.c.user_id).outerjoin(
+            EQUIPMENT, EQUIPMENT.c.id == TOKENS.c.equipment_id
+        )
+    )
+    .where(TOKENS.c.digest == bindparam("digest"))
+)
+
+
 def authenticate(session: Session, token: str, *, now: datetime) -> Bearer | None:
     """The bearer of a token, or None when it is unknown, revoked or expired (the caller
     cannot tell which: every one of them is simply not a valid token)."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    row = session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user), joinedload(ApiToken.equipment))
-        .where(ApiToken.digest == digest(token))
-    )
+    row = session.connection().execute(_BEARER, {"digest": digest(token)}).first()
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= now:
         return None
     if row.kind == USER:
-        if row.user is None or not row.user.active:
+        if row.user_id is None or not row.active:
             return None
-        return Bearer(row, row.user, None)
-    if row.equipment is None or row.equipment.status == "retired":
+        return Bearer(row.id, row.kind, row.enterprise_id, row.user_id, None)
+    if row.detector_id is None or row.status == "retired":
         return None
-    return Bearer(row, None, row.equipment)
+    detector = Detector(row.detector_id, row.serial, row.status, row.due_on, tuple(row.gases))
+    return Bearer(row.id, row.kind, row.enterprise_id, None, detector)
 
 
 def visible_tokens(user: User) -> Select[tuple[ApiToken]]:

@@ -82,6 +82,8 @@ class Workflow:
     outcomes: Mapping[str, RuleText]
     raw: Mapping[str, Any]
     machine: Machine = field(repr=False, default=None)  # type: ignore[assignment]
+    # What rules derive from the data once and read on every call (e.g. gas limits as figures).
+    derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -442,3 +442,32 @@ def test_the_monitoring_readings_show_on_the_live_page(app, world, attendant, cl
     ]
     page = _web_client(app, "entrant").get(f"/permits/{permit.number}").get_data(as_text=True)
     assert 'data-reading="D-01:h2s:"' in page and "持续检测" in page
+
+
+def test_a_gateways_stale_view_of_the_permit_is_a_conflict_and_the_retry_raises_the_alarm(
+    world, clock, sessions
+):
+    """A gateway reads the permit lean (access.permit_for_detector); an event committed after
+    that read makes the alarm a Conflict, and the batch sent again suspends the permit."""
+    from permit import access, tokens
+
+    permit = world.working()
+    issued = tokens.issue_device_token(world.session, world.enterprise.id, "D-01", clock=clock)
+    world.session.commit()
+    with sessions() as gateway:
+        bearer = tokens.authenticate(gateway, issued.token, now=clock.now())
+        seen = access.permit_for_detector(gateway, world.enterprise.id, bearer.detector.id,
+                                          permit.number)
+        world.fire(permit, "check_in", person=world.entrant.id)  # commits meanwhile
+        source = readings.Source(bearer.token_id, None, bearer.detector)
+        with pytest.raises(Conflict):
+            readings.ingest(gateway, seen, [reading(clock, value=15.0)], source=source,
+                            clock=clock, skew=SKEW)
+        gateway.rollback()
+        seen = access.permit_for_detector(gateway, world.enterprise.id, bearer.detector.id,
+                                          permit.number)
+        result = readings.ingest(gateway, seen, [reading(clock, value=15.0)], source=source,
+                                 clock=clock, skew=SKEW)
+        gateway.commit()
+    assert result.moved and result.state == "suspended" and result.version == seen.version + 1
+    assert state_of(world, permit) == "suspended"
