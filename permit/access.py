@@ -5,15 +5,16 @@ Outside one's scope a record simply does not exist (NotFound → 404), never som
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from .approval import signing_role
 from .clock import local_zone
 from .errors import NotFound, plain
-from .models import Contractor, Permit, Role, Space, User
+from .models import Contractor, Permit, PermitEquipment, Role, Space, User
 from .workflow import get as get_workflow
 
 # Staff who may request a permit (作业申请): not entrants, rescuers, contractors or outsiders.
@@ -117,3 +118,62 @@ def contractor_workers(session: Session, user: User) -> list[User]:
             select(User).where(User.contractor_id == user.contractor_id).order_by(User.name)
         )
     )
+
+
+@dataclass(frozen=True)
+class PermitRef:
+    """What a detector's gateway needs of a permit, read with Core in one query: a gateway
+    posts many times a minute. `detector_id`: the detector the permit was found through."""
+
+    id: int
+    number: str
+    enterprise_id: int
+    state: str
+    version: int
+    created_at: datetime
+    workflow: str
+    workflow_version: str
+    attendant_id: int | None
+    detector_id: int | None = None
+
+
+PERMITS = Permit.__table__
+_BY_DETECTOR = (
+    select(
+        PERMITS.c.id,
+        PERMITS.c.number,
+        PERMITS.c.enterprise_id,
+        PERMITS.c.state,
+        PERMITS.c.version,
+        PERMITS.c.created_at,
+        PERMITS.c.workflow,
+        PERMITS.c.workflow_version,
+        PERMITS.c.attendant_id,
+        PermitEquipment.__table__.c.equipment_id.label("detector_id"),
+    )
+    .join(PermitEquipment.__table__, PermitEquipment.__table__.c.permit_id == PERMITS.c.id)
+    .where(
+        PERMITS.c.enterprise_id == bindparam("enterprise_id"),
+        PERMITS.c.number == bindparam("number"),
+        PermitEquipment.__table__.c.equipment_id == bindparam("detector_id"),
+    )
+)
+
+
+def permit_for_detector(
+    session: Session, enterprise_id: int, detector_id: int, number: str
+) -> PermitRef:
+    """A detector's gateway sees only its enterprise's permits that its detector is on."""
+    row = (
+        session.connection()
+        .execute(
+            _BY_DETECTOR,
+            {"enterprise_id": enterprise_id, "number": number, "detector_id": detector_id},
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            [plain("not_found", "没有找到作业票 {number}", "No permit {number}", number=number)]
+        )
+    return PermitRef(**row._mapping)

@@ -35,10 +35,13 @@ def load_demo() -> None:
         with db.session_factory(engine)() as session:
             created = demo.load(session, SystemClock())
             session.commit()
+            hint = demo.detector_hint(session)
     finally:
         engine.dispose()
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo(logins())
+    if hint:
+        click.echo(hint)
 
 
 def logins() -> str:
@@ -198,3 +201,103 @@ def sign(
         f"{output}: {len(spaces)} sign(s), {size}, {local_date(clock.now())}: "
         + ", ".join(s.code for s in spaces)
     )
+
+
+@cli.command("device-token")
+@click.argument("enterprise")
+@click.argument("serial")
+@click.option("--label", default="", help="A name for the gateway (default: the serial).")
+def device_token(enterprise: str, serial: str, label: str) -> None:
+    """Issue a token for the gateway of gas detector SERIAL of ENTERPRISE (its code): it can
+    send readings for the permits that detector is on, nothing else. Printed once."""
+    from sqlalchemy import select
+
+    from . import tokens
+    from .errors import DomainError
+    from .models import Enterprise
+
+    engine = db.make_engine()
+    try:
+        db.check_migrated(engine)
+        with db.session_factory(engine)() as session:
+            ent = session.scalar(select(Enterprise).where(Enterprise.code == enterprise))
+            if ent is None:
+                raise click.BadParameter(f"no enterprise with code {enterprise}")
+            try:
+                issued = tokens.issue_device_token(
+                    session, ent.id, serial, clock=SystemClock(), label=label
+                )
+            except DomainError as refused:
+                raise click.ClickException("; ".join(refused.messages("zh"))) from refused
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(issued.token)
+
+
+@cli.command("simulate-detector")
+@click.argument("permit")
+@click.option("--rate", default="1/s", show_default=True, help="Readings per second, e.g. 10/s.")
+@click.option(
+    "--spike",
+    "spikes",
+    multiple=True,
+    help="GAS=VALUEUNIT@SECONDS[+SECONDS]: that gas reads VALUE from then, for 10 s unless "
+    "told, e.g. h2s=15mg/m3@60s. May be repeated.",
+)
+@click.option("--url", default="http://127.0.0.1:5000", envvar="PERMIT_URL", show_default=True)
+@click.option("--token", envvar="PERMIT_DEVICE_TOKEN", required=True,
+              help="A device token (permit device-token), or PERMIT_DEVICE_TOKEN.")
+@click.option("--duration", default=60.0, show_default=True, help="Seconds to run.")
+@click.option("--gases", default="o2,lel,h2s,co", show_default=True,
+              help="The gases the detector measures.")
+@click.option("--detector", default=None, help="Its serial (a device token knows it).")
+@click.option("--point", default="", help="Sampling point: upper, middle or lower.")
+@click.option("--batch", default=100, show_default=True, help="Most readings per request.")
+@click.option("--seed", default=None, type=int, help="Seed the noise, for a repeatable run.")
+def simulate_detector(
+    permit: str,
+    rate: str,
+    spikes: tuple[str, ...],
+    url: str,
+    token: str,
+    duration: float,
+    gases: str,
+    detector: str | None,
+    point: str,
+    batch: int,
+    seed: int | None,
+) -> None:
+    """Send simulated readings for PERMIT through the API, as a detector's gateway would."""
+    import json
+    import random
+
+    from . import simulator
+
+    try:
+        air = simulator.Air(
+            [g.strip() for g in gases.split(",") if g.strip()],
+            [simulator.parse_spike(s) for s in spikes],
+            random.Random(seed),
+        )
+        unknown = [g for g in air.gases if g not in simulator.NORMAL]
+        if unknown:
+            raise simulator.SimulatorError(f"unknown gases: {', '.join(unknown)}")
+        summary = simulator.run(
+            url,
+            permit,
+            token,
+            rate=simulator.parse_rate(rate),
+            duration=duration,
+            clock=SystemClock(),
+            air=air,
+            detector=detector,
+            point=point,
+            size=max(1, min(batch, 1000)),
+            say=click.echo,
+        )
+    except simulator.SimulatorError as bad:
+        raise click.ClickException(str(bad)) from bad
+    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+    if summary.sent and summary.stored < summary.sent:
+        sys.exit(1)

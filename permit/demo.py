@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import attachments, emergency, engine, equipment, gas, packs, qualification, registers
 from .clock import Clock, local_date
-from .models import Enterprise, Permit, User
+from .models import Enterprise, Equipment, Permit, PermitEquipment, User
 
 DEMO_CODE = "DEMO"
 # The attendant's four skills (art. 4 para. 2), the same keys in both rule packs.
@@ -655,4 +655,27 @@ def _emergency_records(session: Session, ent: Enterprise, clock: Clock, users) -
         participants=[users["attendant"], users["rescuer"], users["entrant"]],
         evaluation="撤离用时3分钟；呼吸器佩戴熟练；通讯联络需改进",
         clock=clock,
+    )
+
+
+def detector_hint(session: Session) -> str | None:
+    """How to make the demo's working permit receive live readings, for `permit demo`."""
+    row = session.execute(
+        select(Permit.number, Equipment.serial)
+        .join(Enterprise, Enterprise.id == Permit.enterprise_id)
+        .join(PermitEquipment, PermitEquipment.permit_id == Permit.id)
+        .join(Equipment, Equipment.id == PermitEquipment.equipment_id)
+        .where(
+            Enterprise.code == DEMO_CODE,
+            Permit.state == "working",
+            Equipment.kind == "gas_detector",
+        )
+        .order_by(Permit.id)
+    ).first()
+    if row is None:
+        return None
+    number, serial = row
+    return (
+        f"live readings for {number}: permit simulate-detector {number} --rate 2/s "
+        f"--spike h2s=15mg/m3@30s --token $(permit device-token {DEMO_CODE} {serial})"
     )

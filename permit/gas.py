@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from .workflow import Workflow, figure
+from .workflow import Figure, Workflow, figure
 
 UNIT_ALIASES = {
     "%vol": "%vol",
@@ -33,8 +33,9 @@ def normalise_unit(unit: str) -> str | None:
     return UNIT_ALIASES.get(str(unit).strip().lower())
 
 
-@dataclass(frozen=True)
-class Judged:
+class Judged(NamedTuple):
+    """A reading judged by the limits (a tuple: monitoring judges them by the hundred)."""
+
     gas: str
     point: str
     value: float
@@ -44,14 +45,47 @@ class Judged:
     passed: bool
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """One gas's limits as figures, derived once per workflow: readings arrive by the hundred."""
+
+    limit_unit: str
+    low: Figure | None
+    high: Figure | None
+    molar_mass: float | None
+
+
+def _limits(workflow: Workflow) -> dict[str, _Limits]:
+    table = workflow.derived.get("gas_limits")
+    if table is None:
+        table = {}
+        for name, spec in workflow.section("gases").items():
+            low, high = spec.get("min"), spec.get("max")
+            table[name] = _Limits(
+                (high or low)["unit"],
+                figure(low) if low else None,
+                figure(high) if high else None,
+                spec.get("molar_mass"),
+            )
+        workflow.derived["gas_limits"] = table
+    return table
+
+
+def _molar_volume(workflow: Workflow) -> float:
+    if "molar_volume" not in workflow.derived:
+        raw = workflow.section("conversion")["molar_volume"]
+        workflow.derived["molar_volume"] = figure(raw).value
+    return workflow.derived["molar_volume"]
+
+
 def convert(value: float, unit: str, to: str, gas: str, workflow: Workflow) -> float:
     """Convert a concentration of one gas between %vol, ppm and mg/m³ (%LEL converts to itself)."""
     if unit == to:
         return value
     if "%LEL" in (unit, to):
         raise ValueError(f"cannot convert {unit} to {to}")
-    molar_mass = workflow.section("gases")[gas].get("molar_mass")
-    molar_volume = figure(workflow.section("conversion")["molar_volume"]).value
+    molar_mass = _limits(workflow)[gas].molar_mass
+    molar_volume = _molar_volume(workflow)
     ppm = {"ppm": value, "%vol": value * 10_000}.get(unit)
     if ppm is None:  # mg/m3
         if molar_mass is None:
@@ -126,20 +160,18 @@ def problems(reading: Mapping[str, Any], workflow: Workflow) -> list[dict[str, A
 def judge(reading: Mapping[str, Any], workflow: Workflow) -> Judged:
     """Pass or fail one plausible reading by the limit table. Call problems() first."""
     gas = reading["gas"]
-    spec = workflow.section("gases")[gas]
+    limits = _limits(workflow)[gas]
     unit = normalise_unit(reading["unit"])
     assert unit is not None
     value = float(reading["value"])
-    limit_unit = (spec.get("max") or spec["min"])["unit"]
-    converted = convert(value, unit, limit_unit, gas, workflow)
+    converted = convert(value, unit, limits.limit_unit, gas, workflow)
     passed = True
-    if "min" in spec:
-        low = figure(spec["min"])
+    if (low := limits.low) is not None:
         passed &= converted > low.value if low.strict else converted >= low.value
-    if "max" in spec:
-        high = figure(spec["max"])
+    if (high := limits.high) is not None:
         passed &= converted < high.value if high.strict else converted <= high.value
-    return Judged(gas, reading.get("point") or "", value, unit, converted, limit_unit, passed)
+    point = reading.get("point") or ""
+    return Judged(gas, point, value, unit, converted, limits.limit_unit, passed)
 
 
 def gases_to_test(hazards: list[str], workflow: Workflow) -> list[str]:

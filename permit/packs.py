@@ -270,6 +270,10 @@ def _facts(pack: Pack, lang: str) -> dict[tuple[str, str], tuple[str, str]]:
     facts[("gas_tests", "always")] = ("、".join(tests["always"]), tests["always_cite"])
     for key in ("validity", "interruption", "monitoring_interval"):
         facts[("gas_tests", key)] = (_fig(tests.get(key)), tests.get(f"{key}_cite", ""))
+    monitoring = wf.section("monitoring")
+    if monitoring:
+        facts[("gas_tests", "silence")] = (_fig(monitoring["silence"]), monitoring["silence_cite"])
+        facts[("gas_tests", "alarm")] = (monitoring["alarm_event"], monitoring["alarm_cite"])
     for name, spec in wf.section("training").items():
         facts[("training", name)] = (_fig(spec["valid_for"]), spec["cite"])
     drills = pack.section("drills")

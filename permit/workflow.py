@@ -82,6 +82,8 @@ class Workflow:
     outcomes: Mapping[str, RuleText]
     raw: Mapping[str, Any]
     machine: Machine = field(repr=False, default=None)  # type: ignore[assignment]
+    # What rules derive from the data once and read on every call (e.g. gas limits as figures).
+    derived: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -335,6 +337,9 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
         for gas in tests.get("always", []):
             if gas not in gases:
                 raise lines.error(f"gas_tests.always: unknown gas '{gas}'", "[gas_tests]")
+    monitoring = raw.get("monitoring")
+    if monitoring is not None:
+        _check_monitoring(lines, raw, monitoring)
     for name, hazard in raw.get("hazards", {}).items():
         where = f"[hazards.{name}]"
         _require_cite(lines, hazard, f"hazard '{name}'", where)
@@ -380,6 +385,26 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
         for item in checklist.get("items", []):
             if not {"key", "zh", "en"} <= item.keys():
                 raise lines.error(f"checklist '{name}': an item lacks key/zh/en", where)
+
+
+def _check_monitoring(lines: _Lines, raw: Mapping[str, Any], monitoring: Any) -> None:
+    """Continuous monitoring: the alarm's event exists, every figure has a unit and a citation."""
+    where = "[monitoring]"
+    if not isinstance(monitoring, dict):
+        raise lines.error("[monitoring] must be a table", where)
+    events = {e.get("name") for e in raw.get("events", [])}
+    if monitoring.get("alarm_event") not in events:
+        event = monitoring.get("alarm_event")
+        raise lines.error(f"monitoring.alarm_event: no event '{event}'", where, "alarm_event")
+    _check_figure(lines, monitoring.get("silence"), "monitoring.silence", where, "silence")
+    if monitoring["silence"]["unit"] not in TIME_UNITS:
+        raise lines.error("monitoring.silence must be a time", where, "silence")
+    for key in ("alarm_cite", "silence_cite", "readings_in_cite"):
+        if not str(monitoring.get(key, "")).strip():
+            raise lines.error(f"monitoring has no citation ('{key}')", where)
+    for state in monitoring.get("readings_in", []):
+        if state not in raw.get("states", {}):
+            raise lines.error(f"monitoring.readings_in: unknown state '{state}'", where)
 
 
 def _build_machine(workflow: Workflow) -> Machine:

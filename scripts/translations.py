@@ -364,6 +364,11 @@ ZH = {
     "For a lost, damaged or copied sign. The old sign's QR code will only say that it was replaced: print the new one and put it up at once.": "用于丢失、损坏或被复制的标志。旧标志的二维码将只显示“此标志已更换”：请立即打印新标志并张贴。",
     "Issue a new sign for %(code)s": "为 %(code)s 签发新标志",
     "Printable form (PDF)": "作业审批单（PDF）",
+    # -- continuous gas monitoring and alarms (API, issue 5) --
+    "GAS ALARM: %(gas)s %(value)s %(unit)s (limit %(limit)s) at %(time)s, detector %(detector)s.": "气体超限报警：%(gas)s %(value)s %(unit)s（限值 %(limit)s），%(time)s，检测仪 %(detector)s。",
+    "Everyone out. Nobody enters until a new passing gas test.": "立即撤离。重新检测合格前，任何人不得进入。",
+    "Detector %(serial)s has sent nothing for %(minutes)s min (last reading %(time)s): continuous monitoring has stopped.": "检测仪 %(serial)s 已 %(minutes)s 分钟没有发送数据（最后读数 %(time)s）：持续检测已中断。",
+    "Continuous monitoring": "持续检测",
 }
 
 

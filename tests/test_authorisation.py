@@ -98,6 +98,21 @@ MATRIX = {
     "signs.permit_pdf": ("GET", "/permits/{own}.pdf", expect(STAFF, 200)),
     # The public scan page: anyone, signed in or not.
     "scan.show": ("GET", "/s/{token}", expect(set(ROLES), 200, anonymous=200)),
+    # The API: a session cookie does not authenticate it, so every signed-in role is 401 like
+    # anyone without a bearer token (tests/test_api.py walks it with each role's token).
+    "api.openapi": ("GET", "/api/v1/openapi.json", expect(set(ROLES), 200, anonymous=200)),
+    "api.create_token": ("POST", "/api/v1/tokens", expect(set(ROLES), 422, anonymous=422)),
+    "api.list_tokens": ("GET", "/api/v1/tokens", expect(set(), 0, 401, 401)),
+    "api.revoke_token": ("POST", "/api/v1/tokens/1/revoke", expect(set(), 0, 401, 401)),
+    "api.create_device_token": ("POST", "/api/v1/devices", expect(set(), 0, 401, 401)),
+    "api.list_spaces": ("GET", "/api/v1/spaces", expect(set(), 0, 401, 401)),
+    "api.show_space": ("GET", "/api/v1/spaces/GP-01", expect(set(), 0, 401, 401)),
+    "api.list_people": ("GET", "/api/v1/people", expect(set(), 0, 401, 401)),
+    "api.list_permits": ("GET", "/api/v1/permits", expect(set(), 0, 401, 401)),
+    "api.create_permit": ("POST", "/api/v1/permits", expect(set(), 0, 401, 401)),
+    "api.show_permit": ("GET", "/api/v1/permits/{own}", expect(set(), 0, 401, 401)),
+    "api.fire_event": ("POST", "/api/v1/permits/{own}/events/submit", expect(set(), 0, 401, 401)),
+    "api.post_readings": ("POST", "/api/v1/permits/{own}/readings", expect(set(), 0, 401, 401)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.

@@ -570,6 +570,12 @@ def test_reasons_carry_the_article_in_both_languages(world):
     assert reason.text("en").startswith("003 第四条: ") and "attendant" in reason.text("en")
 
 
+def test_nobody_raises_a_gas_alarm_by_hand_not_even_the_attendant(world):
+    permit = world.working()
+    reading = {"gas": "h2s", "value": 15, "unit": "mg/m3"}
+    assert "by_monitoring" in refused(world, permit, "alarm", world.attendant, reading=reading)
+
+
 # -- every guard is tested --------------------------------------------------------------
 
 

@@ -24,7 +24,12 @@ reasons as blocked_by. After every step the database itself, read afresh, must s
    the workflow's transitions from the initial state to its current state; the hash chain
    verifies, and the audit log holds standard JSON only;
 6. no row ever disappears, and the append-only records (audit, entry log, gas tests and their
-   readings, signatures, confirmations) never change;
+   readings, signatures, confirmations, reading batches, alarms) never change;
+7. monitoring readings (a `reading` rule sends batches in and out of range, late or not, by
+   the attendant, someone else or the detector itself): a reading outside the limits raises
+   an alarm, which moves a working permit to suspended (and a tested one back to ventilating)
+   in the same transaction, with one audit entry by the system; after any alarm or
+   evacuation nobody is checked in before a new passing gas test;
 and every recorded gas test measured what the permit needs, where it needs it, with a usable
 detector, and its verdict follows the workflow's limits.
 """
@@ -53,7 +58,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from permit import audit, db, registers
+from permit import audit, db, readings, registers
 from permit.clock import FixedClock, local_date
 from permit.engine import apply as apply_event
 from permit.engine import blocked_by, workflow_of
@@ -78,6 +83,8 @@ APPEND_ONLY = [
     "readings",
     "signatures",
     "permit_checks",
+    "reading_batches",
+    "alarms",
 ]
 PEOPLE = [
     "principal",
@@ -531,6 +538,60 @@ class PermitMachine(RuleBasedStateMachine):
         )
         self.attempt(data, permit_id, event, actor_id)
 
+    @rule(
+        data=st.data(),
+        minutes=st.integers(0, 20),
+        level=st.sampled_from(["normal", "outside", "implausible"]),
+        late=st.integers(0, 15),
+        sender=st.sampled_from(["attendant", "detector", "entrant"]),
+    )
+    def reading(self, data, minutes, level, late, sender):
+        """A batch of monitoring readings: in range, outside the limits or not a measurement,
+        maybe sent late, by the attendant, the detector's gateway or someone else."""
+        self.clock.advance(minutes=minutes)
+        permit_id = data.draw(st.sampled_from(self.permit_ids), label="permit")
+        with self.Session() as s:
+            permit = s.get(Permit, permit_id)
+            detector = data.draw(
+                st.sampled_from([e for e in permit.equipment if e.kind == "gas_detector"]),
+                label="detector",
+            )
+            gas = "h2s" if "h2s" in detector.gases else "o2"
+            value = {
+                ("h2s", "normal"): 0.5, ("h2s", "outside"): 15.0, ("h2s", "implausible"): -1.0,
+                ("o2", "normal"): 20.9, ("o2", "outside"): 17.0, ("o2", "implausible"): 101.0,
+            }[(gas, level)]
+            unit = "mg/m3" if gas == "h2s" else "%vol"
+            taken = max(self.clock.now() - timedelta(minutes=late), permit.created_at)
+            batch = [
+                {"detector": detector.serial, "taken_at": (taken - timedelta(seconds=k))
+                 .isoformat(), "gas": gas, "value": v, "unit": unit}
+                for k, v in enumerate([0.5 if gas == "h2s" else 20.9, value])
+            ]
+            source = {
+                "attendant": readings.Source(None, permit.attendant),
+                "entrant": readings.Source(None, s.get(User, self.world.entrant.id)),
+                "detector": readings.Source(None, None, detector),
+            }[sender]
+            state = permit.state
+            try:
+                result = readings.ingest(
+                    s, permit, batch, source=source, clock=self.clock, skew=timedelta(0)
+                )
+            except DomainError:
+                s.rollback()
+                self.stats["refused readings"] += 1
+                self.expect = ("refused", "readings")
+                return
+            s.commit()
+        self.stats[f"readings {level} while {state}"] += 1
+        assert level != "implausible" and sender != "entrant", "a bad batch was stored"
+        assert result.alarms == (level == "outside"), result
+        moves = {"working": "suspended", "tested": "ventilating"}
+        assert result.moved == (level == "outside" and state in moves), (state, result)
+        assert result.state == (moves[state] if result.moved else state), (state, result)
+        self.expect = ("readings", permit_id, result.moved)
+
     @rule(data=st.data(), steps=st.integers(1, 6))
     def happy_path(self, data, steps):
         """The next steps of one permit's work, by the right person with valid data."""
@@ -649,6 +710,16 @@ class PermitMachine(RuleBasedStateMachine):
         expect, self.expect = self.expect, None
         if expect and expect[0] == "refused":
             assert snap == self.seen, f"the refused {expect[1]} changed the database"
+        elif expect and expect[0] == "readings":
+            _, permit_id, moved = expect
+            new = [snap["audit_entries"][k]
+                   for k in set(snap["audit_entries"]) - set(self.seen["audit_entries"])]
+            kinds = sorted((e.subject_type, e.event) for e in new)
+            wanted = [("reading_batches", "readings")] + ([("permits", "alarm")] if moved else [])
+            assert kinds == sorted(wanted), kinds
+            state = snap["permits"][(permit_id,)].state
+            self.state_of[permit_id] = state
+            self.reached.add(state)
         elif expect:
             _, event, permit_id = expect
             new = set(snap["audit_entries"]) - set(self.seen["audit_entries"])
@@ -719,12 +790,25 @@ class PermitMachine(RuleBasedStateMachine):
         changes = sum(e.data["from"] != e.data["to"] for e in moves)
         assert 1 + changes <= permit.version <= 1 + len(moves), (pid, permit.version)
 
-        # 1. check-ins, replayed against the audit trail.
+        # 1. check-ins, replayed against the audit trail (with the permit's reading batches, in
+        # the chain's order: after an alarm or an evacuation, a new passing test first).
         validity, interruption = seconds(wf, "validity"), seconds(wf, "interruption")
         tests_left, log_left = list(tests), list(log)
         ventilated = latest = last_out = None
+        alarmed = False
         inside: set[int] = set()
-        for e in moves:
+        batches = [
+            e for e in snap["audit_entries"].values()
+            if e.subject_type == "reading_batches" and e.data["permit"] == permit.number
+        ]
+        for e in sorted([*moves, *batches], key=lambda e: e.seq):
+            if e.subject_type == "reading_batches":
+                alarmed |= e.data["outside_limits"] > 0
+                continue
+            if e.event in ("alarm", "evacuate"):
+                alarmed = True
+            if e.event == "record_gas_test" and e.data["passed"]:
+                alarmed = False
             if e.event in ("start_ventilation", "resume"):
                 ventilated = e.at
             elif e.event == "record_gas_test":
@@ -745,6 +829,7 @@ class PermitMachine(RuleBasedStateMachine):
                     last_out = row.at
                     continue
                 at = row.at
+                assert not alarmed, (pid, row, "checked in after an alarm without a new test")
                 assert row.user_id not in inside, (pid, row)
                 assert e.data["from"] == "working", (pid, row, e.data)
                 assert permit.window_start <= at <= permit.window_end, (pid, row)
@@ -788,6 +873,26 @@ class PermitMachine(RuleBasedStateMachine):
                 self.check_signer(snap, wf, permit, sig)
 
         self.check_gas_tests(snap, wf, permit, tests)
+        self.check_alarms(snap, wf, permit, moves)
+
+    @staticmethod
+    def check_alarms(snap, wf: Workflow, permit, moves) -> None:
+        """7. every monitoring reading outside the limits is behind an alarm of its batch, and
+        an alarm that moved the permit did so by the system, in its batch's transaction."""
+        pid = permit.id
+        alarms = [a for a in snap["alarms"].values() if a.permit_id == pid]
+        monitored = [r for r in snap["readings"].values() if r.permit_id == pid and r.batch_id]
+        failing = {(r.batch_id, r.detector_id, r.gas, r.point) for r in monitored if not r.passed}
+        assert failing == {(a.batch_id, a.detector_id, a.gas, a.point) for a in alarms}, pid
+        system_alarms = [e for e in moves if e.event == "alarm"]
+        assert all(e.actor_id is None and e.actor_role == "system" for e in system_alarms), pid
+        moved = {a.batch_id for a in alarms if a.moved_to}
+        batches = {b.id: b for b in snap["reading_batches"].values() if b.permit_id == pid}
+        assert len(system_alarms) == len(moved), pid
+        for entry in system_alarms:
+            assert any(batches[b].received_at == entry.at for b in moved), (pid, entry)
+        for alarm in alarms:
+            assert (alarm.moved_to is not None) == (alarm.permit_state in ("working", "tested"))
 
     @staticmethod
     def check_signer(snap, wf: Workflow, permit, sig) -> None:

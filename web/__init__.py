@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from permit.models.enterprise import role_label
 
     from . import (
+        api,
         attendant,
         auth,
         contractors,
@@ -66,7 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         training,
     )
 
-    CSRFProtect(app)  # every POST form carries a token
+    csrf = CSRFProtect(app)  # every POST form carries a token
     app.add_template_filter(local_text, "localtime")
     app.add_template_global(limit_text, "limit_text")
     app.add_template_global(role_label, "role_label")
@@ -88,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         scan,
     ):
         app.register_blueprint(module.bp)
+    api.init_app(app, csrf)
     return app
 
 

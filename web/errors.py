@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from permit.errors import Conflict, DomainError, NotFound
 
+from .api import problems
 from .i18n import lang
 
 KEPT_MESSAGES = 3
@@ -33,6 +34,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(exc):
+        if problems.is_api_request():
+            return problems.problem("not-found")
         if wants_json():
             return jsonify(error="not found"), 404
         return render_template("errors/404.html"), 404
@@ -53,8 +56,16 @@ def init_app(app: Flask) -> None:
         notify(_("The form expired or was sent from elsewhere. Please try again."), "error")
         return render_template("errors/400.html"), 400
 
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        if problems.is_api_request():
+            return problems.from_http(exc)
+        return exc
+
     @app.errorhandler(500)
     def broken(exc):
+        if problems.is_api_request():
+            return problems.problem("server-error")
         return render_template("errors/500.html"), 500
 
 

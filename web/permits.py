@@ -17,13 +17,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import access, emergency, engine, gas, packs, registers
+from permit import access, emergency, engine, gas, packs
 from permit.clock import local_date, local_zone
 from permit.engine import workflow_of
 from permit.equipment import unusable_reason
-from permit.errors import InvalidInput, NotFound, plain
+from permit.errors import InvalidInput, NotFound
 from permit.models import AuditEntry, Contractor, Enterprise, Equipment, Permit, Role, Space
 from permit.qualification import unfit_reasons
+from permit.requests import PermitRequest, request_permit
 from permit.status import live_status
 from permit.workflow import get as get_workflow
 
@@ -158,68 +159,21 @@ def _pack_workflow(session, user, day):
 
 
 def _create(session, user, space: Space | None):
-    wf = _pack_workflow(session, user, local_date(clock().now()))
-    reasons = []
-    if space is None:
-        reasons.append(plain("space", "请选择台账中的有限空间", "Choose a space from the ledger"))
-    start = _parse_local(request.form.get("window_start", ""))
-    end = _parse_local(request.form.get("window_end", ""))
-    if start is None or end is None:
-        reasons.append(
-            plain("window", "请填写作业开始和结束时间", "Enter when the work starts and ends")
-        )
-    task = request.form.get("task_type", "")
-    if task not in wf.section("task_types"):
-        reasons.append(plain("task_type", "请选择作业类型", "Choose the task type"))
-    colleagues = {p.id: p for p in access.colleagues(session, user)}
-    picked = {}
-    for field in ("entrants", "rescuers"):
-        ids = _ids(field)
-        if any(i not in colleagues for i in ids):
-            reasons.append(
-                plain("person", "所选人员不在本单位", "A chosen person is not of this enterprise")
-            )
-        picked[field] = [colleagues[i] for i in ids if i in colleagues]
-    attendant_id = request.form.get("attendant", type=int)
-    attendant = colleagues.get(attendant_id) if attendant_id else None
-    if attendant_id and attendant is None:
-        reasons.append(
-            plain("person", "所选人员不在本单位", "A chosen person is not of this enterprise")
-        )
-    equipment = session.scalars(
-        select(Equipment).where(
-            Equipment.enterprise_id == user.enterprise_id, Equipment.id.in_(_ids("equipment"))
-        )
-    ).all()
-    contractor_id = request.form.get("contractor", type=int)
-    contractor = session.get(Contractor, contractor_id) if contractor_id else None
-    if contractor is not None and contractor.enterprise_id != user.enterprise_id:
-        contractor = None
-    hazards = [h for h in request.form.getlist("hazards") if h in wf.section("hazards")]
-    controls = [
-        line.strip()
-        for line in request.form.get("control_measures", "").splitlines()
-        if line.strip()
-    ]
-    if reasons:
-        raise InvalidInput(reasons)
-    return registers.create_permit(
-        session,
+    request_form = PermitRequest(
         space=space,
-        requester=user,
-        clock=clock(),
-        task_type=task,
-        purpose=request.form.get("purpose", "").strip()[:500],
-        window_start=start,
-        window_end=end,
-        attendant=attendant,
-        entrants=picked["entrants"],
-        rescuers=picked["rescuers"],
-        equipment=equipment,
-        contractor=contractor,
-        hazards=hazards,
-        control_measures=controls,
+        task_type=request.form.get("task_type", ""),
+        purpose=request.form.get("purpose", ""),
+        window_start=_parse_local(request.form.get("window_start", "")),
+        window_end=_parse_local(request.form.get("window_end", "")),
+        attendant_id=request.form.get("attendant", type=int),
+        entrant_ids=_ids("entrants"),
+        rescuer_ids=_ids("rescuers"),
+        equipment_ids=_ids("equipment"),
+        contractor_id=request.form.get("contractor", type=int),
+        hazards=request.form.getlist("hazards"),
+        control_measures=request.form.get("control_measures", "").splitlines(),
     )
+    return request_permit(session, user, request_form, clock=clock())
 
 
 # -- the permit page ------------------------------------------------------------------------

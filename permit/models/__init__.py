@@ -1,5 +1,6 @@
 """All models, importable from one place so that the metadata is complete."""
 
+from .api import ApiToken, IdempotencyKey
 from .attachment import Attachment
 from .audit import AuditEntry, AuditHead
 from .base import Base
@@ -11,13 +12,18 @@ from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
 from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
+from .monitoring import Alarm, ReadingBatch
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
 from .signs import ScanMiss, SignToken
 from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
+    "Alarm",
+    "ApiToken",
     "Attachment",
+    "IdempotencyKey",
+    "ReadingBatch",
     "AuditEntry",
     "AuditHead",
     "Authorisation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -37,7 +37,13 @@ class GasTest(Base):
 
 
 class Reading(Base):
+    """One measurement: part of a gas test, or sent during work by a detector (batch_id)."""
+
     __tablename__ = "readings"
+    # The live page and the silence watch read each detector's latest readings on a permit.
+    __table_args__ = (
+        Index("ix_readings_permit_detector_time", "permit_id", "detector_id", "taken_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
@@ -50,3 +56,6 @@ class Reading(Base):
     limit_unit: Mapped[str] = mapped_column(String(20))
     passed: Mapped[bool]
     taken_at: Mapped[datetime]
+    # Continuous monitoring (through the API): the detector that sent it, in which batch.
+    detector_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("reading_batches.id"))

@@ -92,6 +92,13 @@ def by_permit_party(ctx: Context) -> Params:
 
 
 @guard
+def by_monitoring(ctx: Context) -> Params:
+    """Alarms come from readings, fired with no actor by permit.readings: nobody presses it."""
+    if ctx.actor is not None:
+        yield {}
+
+
+@guard
 def approver_not_requester(ctx: Context) -> Params:
     if ctx.actor is not None and ctx.actor.id == ctx.permit.requester_id:
         yield {}

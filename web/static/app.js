@@ -14,6 +14,20 @@
     document.addEventListener("input", function (e) {
       if (e.target.form) e.target.form.dataset.touched = "1";
     });
+    // The latest continuous readings, in place: they come every few seconds, too often to reload.
+    var showReadings = function (readings) {
+      readings.forEach(function (r) {
+        var key = r.detector + ":" + r.gas + ":" + r.point;
+        live.querySelectorAll("[data-reading]").forEach(function (cell) {
+          if (cell.dataset.reading !== key) return;
+          cell.firstChild.textContent = Number(r.value.toPrecision(6)) + " ";
+          cell.className = r.passed ? "pill-ok" : "pill-bad";
+        });
+        live.querySelectorAll("[data-reading-at]").forEach(function (cell) {
+          if (cell.dataset.readingAt === key) cell.textContent = r.taken_at;
+        });
+      });
+    };
     var tick = function () {
       fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin", cache: "no-store"})
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -22,7 +36,11 @@
           live.querySelectorAll('[data-live="headcount"]').forEach(function (n) { n.textContent = s.headcount; });
           var alarm = live.querySelector('[data-live="alarm"]');
           if (alarm) alarm.hidden = !s.alarm;
-          if (String(s.version) !== String(version) && !busy()) window.location.reload();
+          showReadings(s.monitoring || []);
+          // An alarm or a silent detector may leave the version as it was: its signal moves.
+          var signal = live.querySelector("[data-live-signal]");
+          var moved = signal && s.signal !== undefined && s.signal !== signal.dataset.liveSignal;
+          if ((String(s.version) !== String(version) || moved) && !busy()) window.location.reload();
         })
         .catch(function () { /* offline for a moment: try again next tick */ })
         .finally(function () { setTimeout(tick, every); });
