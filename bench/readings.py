@@ -65,10 +65,11 @@ READINGS = Reading.__table__
 
 APP_DOES = (
     "POST /api/v1/permits/<n>/readings, 100 readings a batch, device token, Idempotency-Key, "
-    "in-process WSGI test client: token check (one SELECT), the permit and its equipment, the "
-    "idempotency claim, each reading checked (detector, gas, unit, physical range, time) and "
-    "judged by the pack's limits, the batch row, the readings in one executemany, the audit "
-    "entry (hash chain), the stored answer, one commit; 201 checked."
+    "in-process WSGI test client: the token (one SELECT), the permit found through the "
+    "detector (one SELECT), each reading checked (detector, gas, unit, physical range, time) "
+    "and judged by the pack's limits, the batch row, the readings in one executemany, the "
+    "batch's audit entry (hash chain: head SELECT FOR UPDATE, INSERT, UPDATE), the answer kept "
+    "under its key (one INSERT), one commit; 201 checked."
 )
 BASELINE_DOES = (
     "The very same reading rows (as the app stores them, judged beforehand), inserted into the "

@@ -98,8 +98,9 @@ def append(
     ORM: this runs on every event and the unit of work would double its cost.
     """
     chain = chain_of(enterprise_id)
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain).with_for_update()
+    conn = session.connection()
+    head = conn.execute(
+        select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == chain).with_for_update()
     ).first()
     seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
     row = {
@@ -116,7 +117,6 @@ def append(
         "data": jsonable(data),
     }
     row["hash"] = _digest(row)
-    conn = session.connection()
     conn.execute(ENTRIES.insert(), row)
     if head is None:
         conn.execute(HEADS.insert(), {"chain": chain, "seq": row["seq"], "hash": row["hash"]})

@@ -43,7 +43,7 @@ def window(clock) -> dict[str, str]:
 
 def test_a_token_has_256_random_bits_and_only_its_hash_is_stored(app, world):
     answer = Api(app).post("/tokens", {"username": "attendant", "password": "demo"})
-    assert answer.status_code == 201
+    assert answer.status_code == 201 and answer.headers["Cache-Control"] == "no-store"
     body = answer.get_json()
     secret = body["token"]
     assert secret.startswith("ptw_")

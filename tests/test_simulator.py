@@ -145,3 +145,15 @@ def test_normal_air_stays_within_the_limits_and_a_spike_lasts_its_hold():
     assert all(19.5 <= v <= 23.5 for v in normal)
     assert air.reading("h2s", 5.5) == (15.0, "mg/m3")
     assert air.reading("h2s", 7.5)[0] < 10
+
+
+def test_the_demo_tells_how_to_send_live_readings_to_its_working_permit(session, clock):
+    from permit import demo
+
+    demo.load(session, clock)
+    session.commit()
+    working = session.scalars(select(Permit).where(Permit.state == "working")).first()
+    hint = demo.detector_hint(session)
+    assert f"simulate-detector {working.number}" in hint
+    assert "device-token DEMO D-01" in hint
+    assert "D-01" in [e.serial for e in working.equipment]

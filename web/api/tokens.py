@@ -16,6 +16,8 @@ from . import bp, documents
 from .exchange import MAX_ID, document, json_body, person, requires_bearer, write
 from .problems import problem
 
+NO_STORE = {"Cache-Control": "no-store"}  # an answer with a token's secret is never cached
+
 
 def _text(body: dict, key: str, required: bool = True) -> str:
     value = body.get(key, "")
@@ -50,7 +52,7 @@ def create_token():
         session, user, clock=clock(), lifetime=timedelta(hours=hours), label=label
     )
     session.commit()
-    return document(documents.token(issued.row, issued.token), 201)
+    return document(documents.token(issued.row, issued.token), 201, NO_STORE)
 
 
 @bp.get("/tokens")
@@ -86,5 +88,5 @@ def create_device_token():
         actor=user,
         label=_text(body, "label", required=False),
     )
-    return document(documents.token(issued.row, issued.token), 201)
+    return document(documents.token(issued.row, issued.token), 201, NO_STORE)
 
