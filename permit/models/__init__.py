@@ -11,11 +11,14 @@ from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
 from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
+from .management import ApprovalTable, ManagementDocument
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
 from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
+    "ApprovalTable",
+    "ManagementDocument",
     "Attachment",
     "AuditEntry",
     "AuditHead",
