@@ -159,6 +159,7 @@ def supervisor_choices(session: Session, enterprise_id: int) -> list[User]:
                 User.contractor_id.is_(None),
                 User.active.is_(True),
             )
+            .options(selectinload(User.role_rows))
             .order_by(User.name)
         )
     )

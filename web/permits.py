@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import access, emergency, engine, gas, packs, registers
+from permit import access, contractors, emergency, engine, gas, packs, registers
 from permit.clock import local_date, local_zone
 from permit.engine import workflow_of
 from permit.equipment import unusable_reason
@@ -90,13 +90,16 @@ def _choices(session, user, space: Space | None, window_end: datetime | None):
         .where(Equipment.enterprise_id == user.enterprise_id, Equipment.status != "retired")
         .order_by(Equipment.kind, Equipment.serial)
     ).all()
-    contractors = session.scalars(
-        select(Contractor).where(Contractor.enterprise_id == user.enterprise_id)
+    companies = session.scalars(
+        select(Contractor).where(
+            Contractor.enterprise_id == user.enterprise_id, Contractor.retired_at.is_(None)
+        )
     ).all()
     return {
         "people": roles,
         "equipment": [(item, unusable_reason(item, day)) for item in equipment],
-        "contractors": contractors,
+        "contractors": companies,
+        "supervisors": contractors.supervisor_choices(session, user.enterprise_id),
         "wf": wf,
     }
 
@@ -195,6 +198,9 @@ def _create(session, user, space: Space | None):
     contractor = session.get(Contractor, contractor_id) if contractor_id else None
     if contractor is not None and contractor.enterprise_id != user.enterprise_id:
         contractor = None
+    wanted = request.form.get("supervisor", type=int) if contractor else None
+    supervisor, problems = contractors.pick_supervisor(session, user.enterprise_id, wanted)
+    reasons += problems
     hazards = [h for h in request.form.getlist("hazards") if h in wf.section("hazards")]
     controls = [
         line.strip()
@@ -217,6 +223,7 @@ def _create(session, user, space: Space | None):
         rescuers=picked["rescuers"],
         equipment=equipment,
         contractor=contractor,
+        supervisor=supervisor,
         hazards=hazards,
         control_measures=controls,
     )
