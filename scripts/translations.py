@@ -413,7 +413,7 @@ ZH = {
     "Earlier versions": "历史版本",
     "Approval tiers": "分级审批",
     "Who signs each tier of permit. The enterprise sets it within the rules in force: major-risk work never goes below the floor the law sets.": "各级作业由谁审批。企业可在现行规则范围内设定：重大风险作业的审批人不得低于法规规定。",
-    "Approved by": "审批人",
+    "Approved by": "审批角色",
     ", or a person the principal authorised in writing": "，或主要负责人书面委托的人员",
     "the rules' default": "规则默认",
     "Never below:": "不得低于：",
