@@ -1,4 +1,5 @@
-"""Approval tiers (art. 11): which tier a permit falls in, and who may sign for it."""
+"""Approval tiers (art. 11): which tier a permit falls in, and who may sign for it under the
+enterprise's own tier table, within the bounds the rule pack sets."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
-from .models import Authorisation, Permit, User
+from .models import ApprovalTable, Authorisation, Permit, User
 from .models.enterprise import ROLE_LABELS
 from .workflow import Workflow
 
@@ -36,16 +37,57 @@ def current_tier(permit: Permit, workflow: Workflow) -> Mapping[str, Any]:
     return tier_named(permit.risk_tier, workflow) or tier_for(permit, workflow)
 
 
+def enterprise_table(
+    session: Session | None, enterprise_id: int, workflow: Workflow
+) -> ApprovalTable | None:
+    """The enterprise's own approval-tier table in force for this workflow of this pack."""
+    if session is None:
+        return None
+    return session.scalars(
+        select(ApprovalTable)
+        .where(
+            ApprovalTable.enterprise_id == enterprise_id,
+            ApprovalTable.pack == workflow.pack,
+            ApprovalTable.workflow == workflow.name,
+            ApprovalTable.superseded_at.is_(None),
+        )
+        .order_by(ApprovalTable.id.desc())
+        .limit(1)
+    ).first()
+
+
+def tier_approvers(tier: Mapping[str, Any], table: ApprovalTable | None) -> tuple[list[str], bool]:
+    """Who approves this tier: the enterprise's table where it sets the tier, else the pack's
+    default; never below the tier's floor (art. 11), whatever a stored table says, and never
+    written authorisation where the pack does not allow it."""
+    override = (table.tiers if table is not None else {}).get(tier["name"])
+    roles = list(override["approvers"]) if override else list(tier["approvers"])
+    written = bool(tier.get("written_authorisation"))
+    if override:
+        written = written and bool(override.get("written_authorisation"))
+    floor = tier.get("floor")
+    if floor:
+        roles = [r for r in roles if r in floor] or list(tier["approvers"])
+    return roles, written
+
+
+def approvers_for(permit: Permit, workflow: Workflow) -> tuple[list[str], bool]:
+    """The roles that may approve this permit, and whether written authorisation counts."""
+    table = enterprise_table(object_session(permit), permit.enterprise_id, workflow)
+    return tier_approvers(current_tier(permit, workflow), table)
+
+
 def signing_role(user: User | None, permit: Permit, workflow: Workflow, on: date) -> str | None:
-    """The role in which this user may approve this permit, or None. A tier that allows it
-    also accepts a person the principal authorised in writing, valid on that day."""
+    """The role in which this user may approve this permit, or None, under the enterprise's
+    approval-tier table. A tier that allows it also accepts a person the principal
+    authorised in writing, valid on that day."""
     if user is None or user.enterprise_id != permit.enterprise_id or not user.active:
         return None
-    tier = current_tier(permit, workflow)
-    for role in tier["approvers"]:
+    roles, written = approvers_for(permit, workflow)
+    for role in roles:
         if user.has_role(role):
             return role
-    if tier.get("written_authorisation") and _authorised(user, permit, on):
+    if written and _authorised(user, permit, on):
         return "authorised"
     return None
 

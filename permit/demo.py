@@ -7,7 +7,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, emergency, engine, equipment, gas, packs, qualification, registers
+from . import (
+    attachments,
+    contractors,
+    emergency,
+    engine,
+    equipment,
+    gas,
+    management,
+    packs,
+    qualification,
+    registers,
+)
 from .clock import Clock, local_date
 from .models import Enterprise, Equipment, Permit, PermitEquipment, User
 
@@ -163,15 +174,7 @@ def load(session: Session, clock: Clock) -> bool:
         clock=clock,
     )
     acme = registers.add_contractor(session, ent, name="安达管道工程有限公司", clock=clock)
-    registers.add_agreement(
-        session,
-        acme,
-        valid_from=today - timedelta(days=60),
-        valid_to=today + timedelta(days=300),
-        scope=["cleaning", "dredging", "maintenance"],
-        clock=clock,
-        document_ref="AQ-XY-2026-017",
-    )
+    _agreement(session, ent, acme, clock, today)
     registers.add_contractor(  # a contractor with no agreement: its permits are refused
         session, ent, name="速清环保服务部（无协议）", clock=clock
     )
@@ -299,6 +302,7 @@ def load(session: Session, clock: Clock) -> bool:
             industry="metallurgy",
         )
     _emergency_records(session, ent, clock, users)
+    _management_records(session, ent, clock)
     _retired_space(session, ent, clock, today)
     session.flush()
 
@@ -342,6 +346,7 @@ def load(session: Session, clock: Clock) -> bool:
         "working",
         contractor=acme,
         entrants=[acme_worker, crew[1]],
+        supervisor=users["approver"],  # the enterprise's own on-site supervisor (art. 6)
     )
     engine.apply(
         session, working, "check_in", users["attendant"], {"person": acme_worker.id}, clock=clock
@@ -572,18 +577,6 @@ def _readings(p: Permit) -> list[dict]:
     ]
 
 
-# A one-page PDF, small enough to keep in the source: the demo's scanned certificate.
-CERTIFICATE_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
-    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
-    b"4 0 obj<</Length 60>>stream\nBT /F1 24 Tf 72 760 Td (Calibration certificate D-01) Tj ET\n"
-    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
-
 def _equipment_records(
     session: Session, ent: Enterprise, clock: Clock, detector, scba, tripod
 ) -> None:
@@ -595,7 +588,7 @@ def _equipment_records(
         session,
         enterprise_id=ent.id,
         filename="D-01 校准证书.pdf",
-        data=CERTIFICATE_PDF,
+        data=one_page_pdf("Calibration certificate D-01"),
         clock=clock,
     )
     equipment.record_certificate(
@@ -678,4 +671,71 @@ def detector_hint(session: Session) -> str | None:
     return (
         f"live readings for {number}: permit simulate-detector {number} --rate 2/s "
         f"--spike h2s=15mg/m3@30s --token $(permit device-token {DEMO_CODE} {serial})"
+    )
+
+
+def one_page_pdf(title: str) -> bytes:
+    """A valid one-page PDF saying `title` (ASCII): the demo's scanned documents."""
+    stream = f"BT /F1 20 Tf 72 760 Td ({title}) Tj ET\n".encode()
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+        + f"4 0 obj<</Length {len(stream)}>>stream\n".encode()
+        + stream
+        + b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def _agreement(session: Session, ent: Enterprise, acme, clock: Clock, today) -> None:
+    """The demo contractor's signed safety-management agreement, with its scan (art. 6)."""
+    scan = attachments.store(
+        session,
+        enterprise_id=ent.id,
+        filename="安全生产管理协议 AQ-XY-2026-017.pdf",
+        data=one_page_pdf("Safety management agreement AQ-XY-2026-017"),
+        clock=clock,
+    )
+    contractors.add_agreement(
+        session,
+        acme,
+        valid_from=today - timedelta(days=60),
+        valid_to=today + timedelta(days=300),
+        scope=["cleaning", "dredging", "maintenance"],
+        responsibilities=(
+            "发包方：作业审批、现场监督与安全检查、提供气体检测和通风设备、应急救援；\n"
+            "承包方：按审批的作业方案施工，作业人员经培训合格，服从现场监护和监督人员指挥"
+        ),
+        attachment=scan,
+        document_ref="AQ-XY-2026-017",
+        workflow=packs.workflow_for(session, ent.id, "confined_space", today),
+        clock=clock,
+    )
+
+
+def _management_records(session: Session, ent: Enterprise, clock: Clock) -> None:
+    """The safety-management system in force: it settles every topic but one (操作规程), so
+    the compliance view has something to show (art. 5)."""
+    today = local_date(clock.now())
+    pack = packs.packs()[packs.pack_in_force(session, ent.id, today)]
+    keys = [t["key"] for t in pack.section("management_system")["topics"]]
+    document = attachments.store(
+        session,
+        enterprise_id=ent.id,
+        filename="有限空间作业安全管理制度 V2.pdf",
+        data=one_page_pdf("Confined-space safety management system, version 2"),
+        clock=clock,
+    )
+    management.record_document(
+        session,
+        ent,
+        title="有限空间作业安全管理制度",
+        version_label="V2.0",
+        effective_on=today - timedelta(days=120),
+        covered=[k for k in keys if k != "procedures"],
+        attachment=document,
+        pack=pack,
+        clock=clock,
     )

@@ -19,6 +19,7 @@ from .catalogue import catalogue
 from .clock import Clock, local_date
 from .errors import InvalidInput, plain
 from .models import RulePackChoice, User
+from .models.enterprise import role_label
 from .workflow import WORKFLOWS_DIR, Workflow, WorkflowError, _check_figure, _Lines, _require_cite
 from .workflow import registry as workflow_registry
 
@@ -83,7 +84,49 @@ def load(folder: Path) -> Pack:
         for key in ("items", "enterprise", "persons"):
             if not penalty.get(key):
                 raise lines.error(f"penalty {penalty.get('article')} lacks '{key}'", where)
+    _check_management_system(lines, raw.get("management_system"))
+    _check_contractors(lines, raw.get("contractors"))
     return Pack(id=folder.name, path=path, raw=raw)
+
+
+def _check_management_system(lines: _Lines, spec: Any) -> None:
+    """The topics an enterprise's safety-management system must cover, each in both
+    languages; the messages that say what is missing."""
+    where = "[management_system]"
+    _require_cite(lines, spec, "management_system", where)
+    topics = spec.get("topics") or []
+    if not topics:
+        raise lines.error("management_system lists no topics", where)
+    seen = set()
+    for topic in topics:
+        if not {"key", "zh", "en"} <= topic.keys():
+            raise lines.error("management_system: a topic lacks key/zh/en", where, "topics")
+        if topic["key"] in seen:
+            raise lines.error(f"management_system: topic '{topic['key']}' twice", where)
+        if topic.get("only_if", "contracting") != "contracting":
+            raise lines.error(
+                f"management_system: topic '{topic['key']}': only_if can only be 'contracting'",
+                where,
+                topic["key"],
+            )
+        seen.add(topic["key"])
+    for key in ("no_document", "missing"):
+        if not isinstance(spec.get(key), dict) or not {"zh", "en"} <= spec[key].keys():
+            raise lines.error(f"management_system.{key} needs zh and en", where, key)
+
+
+def _check_contractors(lines: _Lines, spec: Any) -> None:
+    where = "[contractors]"
+    _require_cite(lines, spec, "contractors", where)
+    roles = spec.get("worker_roles")
+    if not roles or not set(roles) <= {"attendant", "entrant", "rescuer"}:
+        raise lines.error(
+            "contractors.worker_roles: permit roles among attendant, entrant, rescuer",
+            where,
+            "worker_roles",
+        )
+    if not str(spec.get("worker_roles_cite", "")).strip():
+        raise lines.error("contractors.worker_roles has no citation", where, "worker_roles")
 
 
 @cache
@@ -232,6 +275,8 @@ TOPICS = {
     "drills": {"zh": "应急演练", "en": "Drills"},
     "signs": {"zh": "安全警示标志", "en": "Warning signs"},
     "checklists": {"zh": "逐项确认", "en": "Checklists"},
+    "management_system": {"zh": "安全管理制度", "en": "Safety-management system"},
+    "contractors": {"zh": "发包管理", "en": "Contracting out"},
     "guards": {"zh": "规则依据", "en": "Rules and their articles"},
     "penalties": {"zh": "法律责任", "en": "Penalties"},
 }
@@ -287,6 +332,15 @@ def _facts(pack: Pack, lang: str) -> dict[tuple[str, str], tuple[str, str]]:
     facts[("signs", "wording")] = (
         f"{sign['warning'][lang]} / {sign['prohibition'][lang]}",
         sign["cite"],
+    )
+    system = pack.section("management_system")
+    for topic in system["topics"]:
+        cite = topic.get("cite", system["cite"])
+        facts[("management_system", topic["key"])] = (topic[lang], cite)
+    contracting = pack.section("contractors")
+    facts[("contractors", "worker_roles")] = (
+        "、".join(role_label(r, lang) for r in contracting["worker_roles"]),
+        contracting["worker_roles_cite"],
     )
     for name, spec in wf.section("checklists").items():
         facts[("checklists", name)] = ("；".join(i[lang] for i in spec["items"]), spec["cite"])

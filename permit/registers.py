@@ -96,6 +96,7 @@ def add_user(
     contractor: Contractor | None = None,
     phone: str | None = None,
     actor: User | None = None,
+    actor_role: str | None = None,
 ) -> User:
     user = User(
         enterprise_id=enterprise.id if enterprise else None,
@@ -115,9 +116,11 @@ def add_user(
         actor,
         "create",
         clock.now(),
+        role=actor_role,
         name=name,
         username=username,
         roles=sorted(str(r) for r in roles),
+        contractor=contractor.id if contractor else None,
     )
     return user
 
@@ -346,6 +349,7 @@ def create_permit(
     rescuers: Iterable[User] = (),
     equipment: Iterable[Equipment] = (),
     contractor: Contractor | None = None,
+    supervisor: User | None = None,
     hazards: list[str] | None = None,
     control_measures: list[str] | None = None,
     workflow: str = "confined_space",
@@ -380,9 +384,12 @@ def create_permit(
         created_at=now,
         updated_at=now,
     )
-    permit.people = [PermitPerson(user=u, role="entrant") for u in entrants] + [
-        PermitPerson(user=u, role="rescuer") for u in rescuers
-    ]
+    permit.people = (
+        [PermitPerson(user=u, role="entrant") for u in entrants]
+        + [PermitPerson(user=u, role="rescuer") for u in rescuers]
+        # The enterprise's own on-site supervisor of contracted work (art. 6).
+        + ([PermitPerson(user=supervisor, role="supervisor")] if supervisor else [])
+    )
     permit.equipment_rows = [PermitEquipment(equipment=e) for e in equipment]
     session.add(permit)
     session.flush()
@@ -405,6 +412,7 @@ def create_permit(
             "hazards": permit.hazards,
             "control_measures": permit.control_measures,
             "contractor": contractor.id if contractor else None,
+            "supervisor": supervisor.id if supervisor else None,
             "window": [window_start, window_end],
             "workflow": [wf.name, wf.version],
         },

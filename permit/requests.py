@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, packs, registers
+from . import access, contractors, packs, registers
 from .clock import Clock, local_date
 from .errors import InvalidInput, NotFound, Reason, plain
 from .models import Contractor, Equipment, Permit, Space, User
@@ -27,6 +27,7 @@ class PermitRequest:
     rescuer_ids: list[int] = field(default_factory=list)
     equipment_ids: list[int] = field(default_factory=list)
     contractor_id: int | None = None
+    supervisor_id: int | None = None  # the enterprise's on-site supervisor of contracted work
     hazards: list[str] | None = None  # None: the ledger's
     control_measures: list[str] | None = None  # None: the ledger's
 
@@ -66,6 +67,9 @@ def request_permit(session: Session, user: User, req: PermitRequest, *, clock: C
     contractor = session.get(Contractor, req.contractor_id) if req.contractor_id else None
     if contractor is not None and contractor.enterprise_id != user.enterprise_id:
         contractor = None
+    wanted = req.supervisor_id if contractor else None
+    supervisor, problems = contractors.pick_supervisor(session, user.enterprise_id, wanted)
+    reasons += problems
     hazards = req.hazards
     if hazards is not None:
         hazards = [h for h in hazards if h in wf.section("hazards")]
@@ -88,6 +92,7 @@ def request_permit(session: Session, user: User, req: PermitRequest, *, clock: C
         rescuers=picked["rescuers"],
         equipment=equipment,
         contractor=contractor,
+        supervisor=supervisor,
         hazards=hazards,
         control_measures=controls,
     )

@@ -349,9 +349,16 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
     for tier in raw.get("tiers", []):
         where = f'name = "{tier.get("name")}"'
         _require_cite(lines, tier, f"tier '{tier.get('name')}'", where)
-        for role in tier.get("approvers", []):
+        for role in [*tier.get("approvers", []), *tier.get("floor", [])]:
             if role not in roles:
                 raise lines.error(f"tier '{tier.get('name')}': unknown role '{role}'", where)
+        if "floor" in tier:
+            if not str(tier.get("floor_cite", "")).strip():
+                raise lines.error(f"tier '{tier.get('name')}': floor has no floor_cite", where)
+            if not set(tier.get("approvers", [])) <= set(tier["floor"]):
+                raise lines.error(
+                    f"tier '{tier.get('name')}': its own approvers go below its floor", where
+                )
     for name, training in raw.get("training", {}).items():
         where = f"[training.{name}]"
         _require_cite(lines, training, f"training '{name}'", where)

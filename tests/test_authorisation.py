@@ -113,6 +113,45 @@ MATRIX = {
     "api.show_permit": ("GET", "/api/v1/permits/{own}", expect(set(), 0, 401, 401)),
     "api.fire_event": ("POST", "/api/v1/permits/{own}/events/submit", expect(set(), 0, 401, 401)),
     "api.post_readings": ("POST", "/api/v1/permits/{own}/readings", expect(set(), 0, 401, 401)),
+    # Contractors (art. 6): the staff read the companies; the keepers keep them (an empty form
+    # is refused with its reasons, 303 back); the contractor's administrator keeps its own
+    # workers and reads its own signed agreement.
+    "contractors.companies": ("GET", "/contractors", expect(STAFF, 200)),
+    "contractors.add_company": ("POST", "/contractors", expect(KEEPERS, 303)),
+    "contractors.company": ("GET", "/contractors/{company}", expect(STAFF, 200)),
+    "contractors.add_agreement": (
+        "POST",
+        "/contractors/{company}/agreements",
+        expect(KEEPERS, 303),
+    ),
+    "contractors.revoke_agreement": (
+        "POST",
+        "/contractors/{company}/agreements/{agreement}/revoke",
+        expect(KEEPERS, 303),
+    ),
+    "contractors.retire": ("POST", "/contractors/{company}/retire", expect(KEEPERS, 303)),
+    "contractors.add_account": ("POST", "/contractors/{company}/accounts", expect(KEEPERS, 303)),
+    "contractors.add_worker": ("POST", "/contractor/workers", expect({"contractor"}, 303)),
+    "contractors.deactivate_worker": (
+        "POST",
+        "/contractor/workers/{worker}/deactivate",
+        expect({"contractor"}, 303),
+    ),
+    "contractors.reactivate_worker": (
+        "POST",
+        "/contractor/workers/{worker}/reactivate",
+        expect({"contractor"}, 303),
+    ),
+    "contractors.agreement_document": (
+        "GET",
+        "/contractor/agreements/{agreement}/document",
+        expect({"contractor"}, 200),
+    ),
+    # The enterprise's own rules (art. 5, 11): everyone on the staff reads them; the keepers
+    # record the management system; only the admin edits the approval tiers.
+    "rules.system": ("GET", "/rules/system", expect(STAFF, 200)),
+    "rules.record_system": ("POST", "/rules/system", expect(KEEPERS, 303)),
+    "rules.set_tiers": ("POST", "/rules/tiers", expect({"admin"}, 303)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
@@ -136,6 +175,9 @@ def demo_app(make_app, sessions, clock):
         person = session.scalars(select(User).where(User.username == "entrant")).one()
         space = session.scalars(select(Space).where(Space.code == "CT-01")).one()
         shown = session.scalars(select(Space).where(Space.code == "CP-01")).one()
+        company = theirs.contractor
+        worker = next(p.user for p in theirs.people if p.user.contractor_id == company.id)
+        agreement = company.agreements[0]
     app = make_app(WTF_CSRF_ENABLED=False)
     return app, {
         "own": own.number,
@@ -145,6 +187,9 @@ def demo_app(make_app, sessions, clock):
         "person": person.id,
         "space": space.code,
         "token": shown.qr_token,
+        "company": company.id,
+        "worker": worker.id,
+        "agreement": agreement.id,
     }
 
 

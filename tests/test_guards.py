@@ -310,9 +310,39 @@ def test_contracted_work_needs_a_valid_agreement_covering_it(world):
         clock=world.clock,
     )
     world.session.commit()
-    wrong_scope = world.permit(contractor=acme, task_type="cleaning")
+    wrong_scope = world.permit(contractor=acme, task_type="cleaning", supervisor=world.approver)
     assert "contractor_agreement_valid" in refused(world, wrong_scope, "submit")
-    world.fire(world.permit(contractor=acme, task_type="inspection"), "submit")
+    world.fire(
+        world.permit(contractor=acme, task_type="inspection", supervisor=world.approver), "submit"
+    )
+
+
+def test_contracted_work_names_the_enterprises_own_on_site_supervisor(world):
+    # 第六条: 对发包的有限空间作业进行审批和现场监督
+    acme = registers.add_contractor(
+        world.session, world.enterprise, name="承包商", clock=world.clock
+    )
+    registers.add_agreement(
+        world.session,
+        acme,
+        valid_from=world.today - timedelta(days=1),
+        valid_to=world.today + timedelta(days=30),
+        scope=["cleaning"],
+        clock=world.clock,
+    )
+    their_man = world.person("承包商员工", ["entrant"], contractor=acme)
+    world.session.commit()
+    assert "contractor_supervisor_named" in refused(world, world.permit(contractor=acme), "submit")
+    theirs = world.permit(contractor=acme, supervisor=their_man)
+    assert "contractor_supervisor_named" in refused(world, theirs, "submit")
+    inside = world.permit(contractor=acme, supervisor=world.entrant)
+    assert "contractor_supervisor_named" in refused(world, inside, "submit")
+    assert "contractor_supervisor_named" not in refused(
+        world, world.permit(), "submit", actor=world.attendant
+    )
+    permit = world.permit(contractor=acme, supervisor=world.deputy)
+    world.fire(permit, "submit")
+    assert permit.supervisor == world.deputy
 
 
 # -- the attendant's steps --------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import access, emergency, engine, gas, packs
+from permit import access, contractors, emergency, engine, gas, packs
 from permit.clock import local_date, local_zone
 from permit.engine import workflow_of
 from permit.equipment import unusable_reason
@@ -91,13 +91,16 @@ def _choices(session, user, space: Space | None, window_end: datetime | None):
         .where(Equipment.enterprise_id == user.enterprise_id, Equipment.status != "retired")
         .order_by(Equipment.kind, Equipment.serial)
     ).all()
-    contractors = session.scalars(
-        select(Contractor).where(Contractor.enterprise_id == user.enterprise_id)
+    companies = session.scalars(
+        select(Contractor).where(
+            Contractor.enterprise_id == user.enterprise_id, Contractor.retired_at.is_(None)
+        )
     ).all()
     return {
         "people": roles,
         "equipment": [(item, unusable_reason(item, day)) for item in equipment],
-        "contractors": contractors,
+        "contractors": companies,
+        "supervisors": contractors.supervisor_choices(session, user.enterprise_id),
         "wf": wf,
     }
 
@@ -172,6 +175,7 @@ def _create(session, user, space: Space | None):
         contractor_id=request.form.get("contractor", type=int),
         hazards=request.form.getlist("hazards"),
         control_measures=request.form.get("control_measures", "").splitlines(),
+        supervisor_id=request.form.get("supervisor", type=int),
     )
     return request_permit(session, user, request_form, clock=clock())
 

@@ -82,6 +82,7 @@ def form(session: Session, permit: Permit, *, base_url: str, now: datetime) -> d
         ],
         "rescuers": [u.name for u in permit.rescuers],
         "contractor": permit.contractor.name if permit.contractor else "—",
+        "supervisor": permit.supervisor.name if permit.supervisor else None,
         "hazards": [label("hazards", h) for h in permit.hazards],
         "isolation": {
             "measures": list(permit.space.isolation_measures),

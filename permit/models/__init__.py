@@ -12,6 +12,7 @@ from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
 from .gas import GasTest, Reading
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
+from .management import ApprovalTable, ManagementDocument
 from .monitoring import Alarm, ReadingBatch
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
 from .rules import Authorisation, RulePackChoice
@@ -21,6 +22,8 @@ from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 __all__ = [
     "Alarm",
     "ApiToken",
+    "ApprovalTable",
+    "ManagementDocument",
     "Attachment",
     "IdempotencyKey",
     "ReadingBatch",

@@ -83,6 +83,12 @@ class Permit(Base):
         return self.people_as("rescuer")
 
     @property
+    def supervisor(self) -> User | None:
+        """The enterprise's on-site supervisor of contracted work (art. 6), if named."""
+        named = self.people_as("supervisor")
+        return named[0] if named else None
+
+    @property
     def equipment(self) -> list[Equipment]:
         return [row.equipment for row in self.equipment_rows]
 
@@ -132,7 +138,8 @@ class Permit(Base):
 
 
 class PermitPerson(Base):
-    """An entrant or rescuer named on a permit (the attendant is a column of its own)."""
+    """An entrant, rescuer or (for contracted work) the enterprise's on-site supervisor named
+    on a permit; the attendant is a column of its own."""
 
     __tablename__ = "permit_people"
     __table_args__ = (UniqueConstraint("permit_id", "user_id", "role"),)

@@ -8,8 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from .. import gas
-from ..approval import current_tier, roles_text, signing_role
+from ..approval import approvers_for, current_tier, roles_text, signing_role
 from ..clock import local_date, local_text
+from ..contractors import agreement_covering, supervisor_problems
 from ..equipment import unusable_reason
 from ..models import Permit, User
 from ..passwords import verify_password
@@ -69,9 +70,10 @@ def by_tier_approver(ctx: Context) -> Params:
     role = signing_role(ctx.actor, ctx.permit, ctx.workflow, local_date(ctx.now))
     if role is None:
         tier = current_tier(ctx.permit, ctx.workflow)
+        roles, written = approvers_for(ctx.permit, ctx.workflow)
         yield {
             "tier_name": {"zh": tier["zh"], "en": tier["en"]},
-            "roles": roles_text(tier["approvers"], bool(tier.get("written_authorisation"))),
+            "roles": roles_text(roles, written),
         }
     else:
         ctx.acting_as = role
@@ -257,23 +259,28 @@ def equipment_in_date(ctx: Context) -> Params:
 
 @guard
 def contractor_agreement_valid(ctx: Context) -> Params:
+    """A valid agreement, not revoked, covers the permit's task type for its whole window."""
     permit: Permit = ctx.permit
     if permit.contractor is None:
         return
     start = local_date(permit.window_start) if permit.window_start else local_date(ctx.now)
     end = _work_day(permit, ctx)
-    for agreement in permit.contractor.agreements:
-        if (
-            agreement.valid_from <= start
-            and end <= agreement.valid_to
-            and (permit.task_type in agreement.scope)
-        ):
-            return
+    if agreement_covering(permit.contractor, permit.task_type, start, end) is not None:
+        return
     task = ctx.workflow.section("task_types").get(permit.task_type or "", {})
     yield {
         "contractor": permit.contractor.name,
         "task": {"zh": task.get("zh", "—"), "en": task.get("en", "—")},
     }
+
+
+@guard
+def contractor_supervisor_named(ctx: Context) -> Params:
+    """Contracted work names the enterprise's own on-site supervisor (art. 6)."""
+    if ctx.permit.contractor is None:
+        return
+    for problem in supervisor_problems(ctx.permit):
+        yield {"problem": problem}
 
 
 # -- the attendant's steps ---------------------------------------------------------------

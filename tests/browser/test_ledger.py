@@ -38,6 +38,7 @@ def ledger_site(serve) -> Site:
 
 
 def listed(page: Page) -> list[str]:
+    page.wait_for_load_state()  # a URL can change before the list is on the page
     return page.locator(".ledger-list li").evaluate_all("els => els.map(e => e.dataset.code)")
 
 

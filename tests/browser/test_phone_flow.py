@@ -135,7 +135,7 @@ def test_a_permit_goes_from_request_to_close_on_a_phone_with_every_rule_shown(se
     expect(requester.locator(".flash.info")).to_contain_text(number)
 
     # Nothing blocks it: every person is trained, the equipment is in date.
-    expect(requester.locator("div.card.blocked")).to_have_count(0)
+    expect(requester.locator("div.card.blocked.step")).to_have_count(0)
     expect(step_form(requester, "submit").locator("button")).to_be_enabled()
     fire(site, requester, "submit", then="pending_approval")
     expect(requester.locator("main")).to_contain_text("重大风险作业")  # H2S + cleaning
@@ -150,7 +150,7 @@ def test_a_permit_goes_from_request_to_close_on_a_phone_with_every_rule_shown(se
     expect_state(approver, "pending_approval")
     expect(step_form(approver, "approve")).to_have_count(0)
     expect(step_form(approver, "reject")).to_have_count(0)
-    why = approver.locator("div.card.blocked")  # and the page says why
+    why = approver.locator("div.card.blocked.step")  # and the page says why
     expect(why).to_contain_text("第十一条")
     expect(why).to_contain_text("主要负责人")
     token = approver.locator('meta[name="csrf-token"]').get_attribute("content")
@@ -310,7 +310,7 @@ def test_a_contractor_cannot_open_another_companys_permit(serve, phone):
 
     own = phone(site, "contractor_a")
     expect(own).to_have_url(re.compile(r"/contractor$"))
-    expect(own.locator("ul.list")).to_contain_text(number)
+    expect(own.locator("ul.list", has_text=number)).to_be_visible()
     own.click(f"ul.list a:has-text('{number}')")
     expect(own.locator("h1")).to_have_text(number)
     expect(own.locator("main")).to_contain_text("甲清洁工程公司")

@@ -262,6 +262,10 @@ SCHEMAS: dict[str, Any] = {
             "rescuers": {"type": "array", "items": INT},
             "equipment": {"type": "array", "items": TEXT, "description": "serials"},
             "contractor": _nullable(INT),
+            "supervisor": {
+                **_nullable(INT),
+                "description": "the enterprise's on-site supervisor, required with a contractor",
+            },
             "hazards": {"type": "array", "items": TEXT},
             "control_measures": {"type": "array", "items": TEXT},
         },

@@ -135,6 +135,7 @@ def create_permit():
             rescuer_ids=_ids(body, "rescuers"),
             equipment_ids=equipment_ids(session, user, _texts(body, "equipment") or []),
             contractor_id=_optional_id(body, "contractor"),
+            supervisor_id=_optional_id(body, "supervisor"),
             hazards=_texts(body, "hazards"),
             control_measures=_texts(body, "control_measures"),
         ),
