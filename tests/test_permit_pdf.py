@@ -43,7 +43,7 @@ def closed_permit(world, clock):
         clock=clock,
     )
     world.session.commit()
-    permit = world.working(contractor=company, purpose="清理池底淤泥")
+    permit = world.working(contractor=company, supervisor=world.deputy, purpose="清理池底淤泥")
     world.fire(permit, "check_in", person=world.entrant.id)
     world.fire(permit, "check_out", person=world.entrant.id)
     world.fire(permit, "suspend", reason="午休暂停")
@@ -78,6 +78,8 @@ def test_the_form_holds_everything_the_permit_does(world, closed_permit):
         "吴作业",  # entrants
         "郑救援",  # rescuer
         "安达清淤",  # contractor
+        "现场监督人",  # the enterprise's on-site supervisor (art. 6) …
+        "李副总",  # … by name
         "硫化氢中毒",
         "缺氧窒息",  # hazards
         "入口上锁",
