@@ -1,11 +1,10 @@
 """The public scan page's data: what anyone at the entrance may know, and nothing more.
 
-`lookup` returns plain data holding only sign-level fields, so the page that shows it cannot
-reach a person's phone number, a permit's purpose or another space, whatever its template
-does. It reads columns, not objects, in two statements built once (the client's misses come
-with the space). Failed scans are counted per
-client, in the database (every app process sees them), to refuse anyone walking through
-tokens.
+`open_sign` returns plain data holding only sign-level fields, so the page that shows it
+cannot reach a person's phone number, a permit's purpose or another space, whatever its
+template does. It reads columns, not objects, in one statement built once (the client's
+misses, the space and its live permits). Failed scans are counted per client, in the
+database (every app process sees them), to refuse anyone walking through tokens.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, select
+from sqlalchemy import Connection, and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from . import packs
@@ -66,25 +65,6 @@ _MISSES_NOW = (
     .where(ScanMiss.remote == bindparam("remote"), ScanMiss.at >= bindparam("since"))
     .subquery()
 )
-# The client's recent misses and the space, in one statement: one row even when the token
-# opens nothing.
-_SPACE = (
-    select(
-        _MISSES_NOW.c.misses,
-        Space.id,
-        Space.enterprise_id,
-        Space.code,
-        Space.name,
-        Space.hazards,
-        func.coalesce(Space.emergency_phone, Enterprise.emergency_phone).label("phone"),
-        _PACK.label("pack"),
-    )
-    .select_from(_MISSES_NOW)
-    .outerjoin(
-        Space.__table__.join(Enterprise.__table__, Enterprise.id == Space.enterprise_id),
-        and_(Space.qr_token == bindparam("token"), Space.retired_at.is_(None)),
-    )
-)
 _TEST = aliased(GasTest)
 _LATEST_TEST = (
     select(_TEST.id)
@@ -101,8 +81,22 @@ _HEADCOUNT = (
     .where(EntryLog.permit_id == Permit.id)
     .scalar_subquery()
 )
-_PERMITS = (
+# The states as literal binds, not one expanding IN parameter, which SQLAlchemy rewrites on
+# every execution.
+_LIVE = Permit.state.in_([literal(state) for state in LIVE_STATES])
+# One statement: the client's recent misses, the space, its pack and each live permit with
+# its attendant, latest gas test and headcount. Always at least one row (the misses), even
+# when the token opens nothing; one row a live permit when it does.
+_SCAN = (
     select(
+        _MISSES_NOW.c.misses,
+        Space.id,
+        Space.enterprise_id,
+        Space.code,
+        Space.name,
+        Space.hazards,
+        func.coalesce(Space.emergency_phone, Enterprise.emergency_phone).label("phone"),
+        _PACK.label("pack"),
         Permit.number,
         Permit.state,
         Permit.workflow,
@@ -112,9 +106,14 @@ _PERMITS = (
         GasTest.passed,
         _HEADCOUNT.label("headcount"),
     )
-    .outerjoin(User, User.id == Permit.attendant_id)
-    .outerjoin(GasTest, GasTest.id == _LATEST_TEST)
-    .where(Permit.space_id == bindparam("space"), Permit.state.in_(LIVE_STATES))
+    .select_from(_MISSES_NOW)
+    .outerjoin(
+        Space.__table__.join(Enterprise.__table__, Enterprise.id == Space.enterprise_id)
+        .outerjoin(Permit.__table__, and_(Permit.space_id == Space.id, _LIVE))
+        .outerjoin(User.__table__, User.id == Permit.attendant_id)
+        .outerjoin(GasTest.__table__, GasTest.id == _LATEST_TEST),
+        and_(Space.qr_token == bindparam("token"), Space.retired_at.is_(None)),
+    )
     .order_by(Permit.id)
 )
 
@@ -153,9 +152,10 @@ def open_sign(
     if not TOKEN_SHAPE.fullmatch(token or ""):
         return Opened(throttled(conn, remote, now, limit=limit, window=window), None)
     day = local_date(now)
-    row = conn.execute(
-        _SPACE, {"remote": remote[:64], "since": now - window, "token": token, "day": day}
-    ).one()
+    rows = conn.execute(
+        _SCAN, {"remote": remote[:64], "since": now - window, "token": token, "day": day}
+    ).all()
+    row = rows[0]
     if row.misses >= limit:
         return Opened(True, None)
     if row.id is None:
@@ -165,7 +165,6 @@ def open_sign(
         .workflows["confined_space"]
         .section("hazards")
     )
-    permits = conn.execute(_PERMITS, {"space": row.id}).all()
     return Opened(
         False,
         Scan(
@@ -177,7 +176,7 @@ def open_sign(
                     for h in row.hazards
                 ],
                 "emergency_phone": (row.phone or "").strip(),
-                "permits": [_permit(p, now) for p in permits],
+                "permits": [_permit(p, now) for p in rows if p.number is not None],
             },
             enterprise_id=row.enterprise_id,
             space_code=row.code,
