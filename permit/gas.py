@@ -174,6 +174,58 @@ def judge(reading: Mapping[str, Any], workflow: Workflow) -> Judged:
     return Judged(gas, point, value, unit, converted, limits.limit_unit, passed)
 
 
+class _Scale(NamedTuple):
+    """What judging one gas sent in one spelling of a unit needs, derived once per workflow."""
+
+    unit: str
+    low: float
+    high: float
+    points: frozenset[str]
+
+
+def _scales(workflow: Workflow) -> dict[tuple[str, str], _Scale]:
+    table = workflow.derived.get("gas_scales")
+    if table is None:
+        table = {}
+        points = frozenset(workflow.section("gas_tests").get("deep_points", []))
+        plausible = workflow.section("plausible")
+        for name, spec in workflow.section("gases").items():
+            spellings = {u: u for u in spec["units"]}
+            spellings |= {k: v for k, v in UNIT_ALIASES.items() if v in spec["units"]}
+            for spelling, unit in spellings.items():
+                bounds = plausible[unit]
+                table[(name, spelling)] = _Scale(unit, bounds["min"], bounds["max"], points)
+        workflow.derived["gas_scales"] = table
+    return table
+
+
+def judge_plain(reading: Mapping[str, Any], workflow: Workflow) -> Judged | None:
+    """The judgement of a reading in the common case, in a few lookups: a known gas in one of
+    its units, a number (not a string, not a bool) within the physical range, no sampling
+    point or a known one. None for anything else, which problems() then explains and judge()
+    judges. Where it answers it agrees with problems() and judge() (a property test checks
+    it): readings arrive by the thousand from every detector at work."""
+    gas = reading.get("gas")
+    scale = _scales(workflow).get((gas, reading.get("unit")))  # type: ignore[arg-type]
+    value = reading.get("value")
+    if scale is None or type(value) not in (int, float):
+        return None
+    if not scale.low <= value <= scale.high:  # NaN is never within
+        return None
+    point = reading.get("point") or ""
+    if point and point not in scale.points:
+        return None
+    limits = _limits(workflow)[gas]
+    value = float(value)
+    converted = convert(value, scale.unit, limits.limit_unit, gas, workflow)
+    passed = True
+    if (low := limits.low) is not None:
+        passed &= converted > low.value if low.strict else converted >= low.value
+    if (high := limits.high) is not None:
+        passed &= converted < high.value if high.strict else converted <= high.value
+    return Judged(gas, point, value, scale.unit, converted, limits.limit_unit, passed)
+
+
 def gases_to_test(hazards: list[str], workflow: Workflow) -> list[str]:
     """Oxygen always, and every gas a listed hazard names (art. 12)."""
     wanted = list(workflow.section("gas_tests").get("always", []))

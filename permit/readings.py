@@ -170,11 +170,11 @@ def check(
     reasons: list[Reason] = []
     good: list[_Item] = []
     for n, raw in enumerate(items, start=1):
-        found, detector, taken_at = _reasons(wf, n, raw, usable, only, window, skew)
+        found, detector, taken_at, judged = _reasons(wf, n, raw, usable, only, window, skew)
         if found:
             reasons += found
         elif not reasons:
-            good.append(_Item(detector.id, detector.serial, taken_at, gas.judge(raw, wf)))
+            good.append(_Item(detector.id, detector.serial, taken_at, judged))
     if reasons:
         shown = reasons[:MAX_REASONS]
         if len(reasons) > MAX_REASONS:
@@ -198,15 +198,19 @@ def _reasons(
     only: str,
     window: tuple[datetime, datetime],
     skew: timedelta,
-) -> tuple[list[Reason], _Detector | None, datetime | None]:
+) -> tuple[list[Reason], _Detector | None, datetime | None, gas.Judged | None]:
     """Why the n-th item is not a reading this permit can take (empty when it is), with its
-    detector and time."""
+    detector, time and judgement."""
     if not isinstance(raw, dict):
-        return [_plain_item("reading_shape", n, "不是一条读数", "not a reading object")], None, None
+        reason = _plain_item("reading_shape", n, "不是一条读数", "not a reading object")
+        return [reason], None, None, None
     reasons = []
     serial = str(raw.get("detector") or only)
     detector = usable.get(serial)
-    problems = gas.problems(raw, wf)
+    judged = gas.judge_plain(raw, wf)
+    problems = [] if judged is not None else gas.problems(raw, wf)
+    if judged is None and not problems:
+        judged = gas.judge(raw, wf)  # a plausible reading the common case does not cover
     if detector is None or detector.unusable is not None:
         problem = NOT_ASSIGNED if detector is None else detector.unusable
         reasons.append(_item_reason(wf, "detector_usable", n, serial=serial, problem=problem))
@@ -246,7 +250,7 @@ def _reasons(
                 at=raw.get("taken_at"),
             )
         )
-    return reasons, detector, taken_at
+    return reasons, detector, taken_at, judged
 
 
 def _detectors(session: Session, permit: Subject, source: Source) -> dict[str, Detector]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from permit import gas
 from permit.workflow import get
@@ -81,3 +83,36 @@ def test_limits_print_as_the_acceptable_entry_conditions():
     assert gas.limit_text("o2", WF) == "19.5–23.5 %vol"
     assert gas.limit_text("lel", WF) == "< 10 %LEL"
     assert gas.limit_text("h2s", WF) == "≤ 10 mg/m3"
+
+
+# -- the common case's fast path agrees with the full checks -----------------------------------
+
+_UNITS = sorted({*gas.UNIT_ALIASES, *gas.UNIT_ALIASES.values(), "ppb", " mg/m3", "PPM"})
+
+
+@pytest.mark.parametrize("version", ["draft-2023.1", "order13-2024.1"])
+@settings(max_examples=400, deadline=None)
+@given(
+    g=st.sampled_from(["o2", "lel", "h2s", "co", "co2", "radon"]),
+    unit=st.sampled_from(_UNITS),
+    value=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-10, 2_000_000),
+        st.booleans(),
+        st.sampled_from(["12.5", "lots", None]),
+    ),
+    point=st.sampled_from([None, "", "upper", "middle", "lower", "roof"]),
+)
+def test_judge_plain_agrees_with_problems_and_judge_wherever_it_answers(
+    version, g, unit, value, point
+):
+    wf = get("confined_space", version)
+    reading = {"gas": g, "unit": unit, "value": value, "point": point}
+    fast = gas.judge_plain(reading, wf)
+    if gas.problems(reading, wf):
+        assert fast is None  # a reading with a problem is never judged
+    elif fast is not None:
+        assert fast == gas.judge(reading, wf)
+    elif type(value) in (int, float):
+        # the common case (a number in a listed spelling of a unit) is always covered
+        assert unit.strip().lower() != unit and unit not in gas.UNIT_ALIASES.values()
