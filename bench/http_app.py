@@ -23,7 +23,7 @@ os.environ.setdefault("PERMIT_FAST_HASHES", "1")  # before permit is imported
 from flask import Flask  # noqa: E402
 
 from bench.http_baseline import register  # noqa: E402
-from web import create_app  # noqa: E402
+from web import create_app, dispose  # noqa: E402
 
 
 def build(config: Mapping[str, Any], live_reads: int | None = None) -> Flask:
@@ -44,5 +44,5 @@ def from_env() -> Flask:
         },
         int(reads) if reads else None,
     )
-    app.extensions["db_engine"].dispose()
+    dispose(app)
     return app

@@ -83,7 +83,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def make_app(engine, tmp_path):
     """Build the web app on the test database; its engine is disposed at teardown."""
-    from web import create_app
+    from web import create_app, dispose
 
     built = []
 
@@ -102,7 +102,7 @@ def make_app(engine, tmp_path):
 
     yield make
     for app in built:
-        app.extensions["db_engine"].dispose()
+        dispose(app)
 
 
 @pytest.fixture

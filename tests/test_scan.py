@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import text
 
 from permit import registers, signs
 from permit.clock import local_zone
@@ -245,3 +246,24 @@ def test_a_miss_is_recorded_against_the_client(app, world):
     assert {k: v for k, v in after.items() if k != "scan_misses"} == {
         k: v for k, v in before.items() if k != "scan_misses"
     }
+
+
+def test_a_connection_the_database_dropped_costs_the_scanner_nothing(app, world, engine):
+    """The scan page's pool skips the ping before each checkout: when the server drops its
+    connections (a restart, a failover), the next scan still answers, on a fresh one."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only a database server drops connections")
+    world.working()
+    assert status_of(scan(app, world.pit.qr_token).get_data(as_text=True)) == ["working"]
+    with engine.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state = 'idle'"
+            )
+        ).scalar()
+    assert dropped >= 1  # the scan page's pooled connection among them
+    response = scan(app, world.pit.qr_token)
+    assert response.status_code == 200
+    assert status_of(response.get_data(as_text=True)) == ["working"]

@@ -37,6 +37,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.check_migrated(engine)  # refuse to serve an unmigrated database, naming the command
     app.extensions["db_engine"] = engine
     app.extensions["sessions"] = db.session_factory(engine)
+    # The public scan page's one SELECT, opened by every phone at every entrance: in autocommit
+    # (no BEGIN and ROLLBACK around it) and without a ping before each checkout, so one round
+    # trip a scan. A connection the server dropped fails once and is retried (web/scan.py).
+    app.extensions["scan_engine"] = db.make_engine(
+        app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT", pool_pre_ping=False
+    )
 
     @app.teardown_appcontext
     def close_session(exc: BaseException | None) -> None:
@@ -91,6 +97,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)
     return app
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's database pools: at shutdown, or before a server forks its workers."""
+    for name in ("db_engine", "scan_engine"):
+        app.extensions[name].dispose()
 
 
 def _instance_secret() -> str:

@@ -9,11 +9,15 @@ included, so that walking through tokens teaches nothing. A hit writes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from permit import access, scan
 from permit.models import Permit
@@ -22,6 +26,7 @@ from . import clock, get_session
 from .i18n import select_locale
 
 bp = Blueprint("scan", __name__)
+T = TypeVar("T")
 
 # One body for every token that does not open a page; written out, never templated, so that
 # nothing about the request (language, cookies, the token) can make two of them differ.
@@ -65,8 +70,8 @@ def show(token: str):
     window = timedelta(seconds=current_app.config["SCAN_MISS_WINDOW_SECONDS"])
     # Every phone at every entrance opens this page: it reads on a bare connection, and
     # only a miss (written) or a signed-in visitor (links) needs the request's session.
-    with current_app.extensions["db_engine"].connect() as conn:
-        opened = scan.open_sign(
+    opened = _read(
+        lambda conn: scan.open_sign(
             conn,
             token,
             remote=remote,
@@ -74,6 +79,7 @@ def show(token: str):
             limit=current_app.config["SCAN_MISS_LIMIT"],
             window=window,
         )
+    )
     if opened.throttled:
         return _answer(TOO_MANY, 429, **{"Retry-After": str(int(window.total_seconds()))})
     if opened.found is None:
@@ -88,6 +94,21 @@ def show(token: str):
         "path": request.path,
     }
     return _answer(_page(json.dumps(inputs, sort_keys=True, ensure_ascii=False)), 200)
+
+
+def _read(read: Callable[[Connection], T]) -> T:
+    """`read` on the scan page's own pool, which does not ping before each checkout: a
+    connection the database dropped (a restart, a failover) fails the read once, the pool
+    discards it, and the read runs again on a fresh one."""
+    engine = current_app.extensions["scan_engine"]
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                return read(conn)
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 @lru_cache(maxsize=512)

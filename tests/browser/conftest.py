@@ -107,7 +107,7 @@ def serve(tmp_path, sqlite_template) -> Iterator[Callable[..., Site]]:
 
     The app and the world share one FixedClock: a test moves time with `site.later()`.
     Any exception raised inside a view fails the test at teardown."""
-    from web import create_app
+    from web import create_app, dispose
 
     running: list[tuple[Any, threading.Thread, Site, Any]] = []
 
@@ -150,7 +150,7 @@ def serve(tmp_path, sqlite_template) -> Iterator[Callable[..., Site]]:
         thread.join(timeout=10)
         server.server_close()
         site.world.session.close()
-        site.app.extensions["db_engine"].dispose()
+        dispose(site.app)
         engine.dispose()
         errors += site.errors
     assert not errors, f"the app raised while serving: {errors!r}"
