@@ -9,6 +9,8 @@ from sqlalchemy import select
 from permit import demo
 from permit.models import Attachment, Permit, Space, User
 
+from .helpers import row_counts
+
 ROLES = [
     "principal",
     "deputy",
@@ -268,3 +270,33 @@ def test_a_permit_of_another_enterprise_is_a_404_not_a_403(demo_app, sessions, c
     )
     page = client.get("/permits").get_data(as_text=True)
     assert numbers["own"] not in page
+
+
+NUL_FORM = {f: "a\x00b" for f in ("reason", "username", "password", "name", "note", "purpose",
+                                   "code", "topic", "phone", "text")}
+
+
+def test_a_nul_anywhere_in_a_request_is_refused_on_every_route_and_changes_nothing(
+    demo_app, sessions
+):
+    """No database keeps a NUL in text: in a query string or a form it is refused with a
+    message (never a 500), in an address it names nothing (404)."""
+    app, numbers = demo_app
+    client = client_for(app, "admin")
+    with sessions() as session:
+        before = row_counts(session)
+    for endpoint, (method, url, _) in MATRIX.items():
+        if endpoint == "auth.logout":
+            continue
+        target = url.format(**numbers)
+        joined = f"{target}{'&' if '?' in target else '?'}q=%00"
+        response = client.open(joined, method=method, data=NUL_FORM if method == "POST" else None)
+        # a page goes back with the message (303); JSON and the API answer 422 with it
+        assert response.status_code in (303, 404, 422), f"{method} {joined}: {response.status_code}"
+        response.close()
+    assert client.get("/permits/%00").status_code == 404
+    assert client.get("/spaces/CT-01%00").status_code == 404
+    page = client.get(f"/permits/{numbers['own']}?q=%00", follow_redirects=True)
+    assert "文本中不能含有 NUL 字符" in page.get_data(as_text=True)
+    with sessions() as session:
+        assert row_counts(session) == before
