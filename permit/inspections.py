@@ -340,9 +340,10 @@ def add_photo(
     """Keep a photo of a checkpoint by its hash; the same photo sent twice is one photo."""
     _may_edit(inspection, actor)
     wf = workflow()
-    row = finding(session, inspection, _checkpoint_number(wf, number))
+    number = _checkpoint_number(wf, number)
     if attachments.sniff(data) not in ("image/jpeg", "image/png"):
         raise _refuse("photo_type", "只接受 JPEG 或 PNG 照片", "Only JPEG or PNG photos")
+    row = finding(session, inspection, number)
     small = resized(data)
     kept = dict(enterprise_id=inspection.enterprise_id, clock=clock, actor=actor)
     original = attachments.store(session, filename=filename, data=data, **kept)

@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         equipment,
         errors,
         i18n,
+        inspections,
         permits,
         rules,
         scan,
@@ -87,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         emergency,
         signs,
         scan,
+        inspections,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)
