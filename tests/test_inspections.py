@@ -353,3 +353,19 @@ def test_a_visits_steps_are_the_buttons_each_person_sees(vw):
     lead = [s.event.name for s in engine.steps_for(vw.session, visit, vw.regulator, clock=vw.clock)]
     expert = [s.event.name for s in engine.steps_for(vw.session, visit, vw.expert, clock=vw.clock)]
     assert lead == ["notify"] and expert == ["confirm_equipment"]
+
+
+def test_the_loader_refuses_a_checkpoint_list_with_a_gap_or_an_uncited_list(tmp_path):
+    from permit.workflow import WORKFLOWS_DIR, WorkflowError, load
+
+    text = (WORKFLOWS_DIR / "inspection-000" / "visit.toml").read_text(encoding="utf-8")
+    gap = tmp_path / "gap.toml"
+    gap.write_text(text.replace("{ number = 7,", "{ number = 70,"), encoding="utf-8")
+    with pytest.raises(WorkflowError, match="numbered 1, 2, 3"):
+        load(gap)
+    uncited = tmp_path / "uncited.toml"
+    uncited.write_text(
+        text.replace('cite = "000 现场会诊企业应备资料清单"\n', ""), encoding="utf-8"
+    )
+    with pytest.raises(WorkflowError, match="documents has no citation"):
+        load(uncited)

@@ -182,3 +182,15 @@ def test_an_expert_fills_three_checkpoints_offline_and_nothing_is_lost_or_double
     )
     expect(page.locator("#cp-3").get_by_label("不适用")).to_be_checked()
     expect(page.locator("#cp-2 .photos img")).to_have_count(1)
+
+
+def test_the_regulator_sees_the_jurisdiction_and_the_visit_on_a_desktop(serve, phone, shot):
+    site = serve()
+    number = visit_under_way(site)
+    page = phone(site, "regulator", desktop=True)
+    expect(page.locator("h1")).to_contain_text("专家指导服务")
+    expect(page.locator("table")).to_contain_text("适用：轻工行业")
+    shot(page, "inspections-regulator-desktop")
+    page.get_by_role("link", name=number).click()
+    expect(page.locator("#visit-state")).to_have_text("现场会诊")
+    expect(page.locator("body")).not_to_contain_text("打开现场会诊表")  # the form is the team's
