@@ -5,13 +5,14 @@ The visit's steps themselves are events of the `visit` workflow, fired through t
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -119,9 +120,10 @@ def plan(
         raise _refuse("past_date", "计划日期不能早于今天", "A visit cannot be planned in the past")
     wf = workflow()
     now = clock.now()
-    count = session.scalar(select(func.count(Inspection.id))) or 0
     inspection = Inspection(
-        number=f"ZD-{planned_on:%Y}-{count + 1:04d}",
+        # numbered from the row's own id once it has one: two regulators planning at the
+        # same moment cannot draw the same number
+        number=f"ZD-new-{secrets.token_hex(8)}",
         enterprise_id=enterprise.id,
         jurisdiction_id=enterprise.jurisdiction_id,
         workflow=wf.name,
@@ -135,6 +137,8 @@ def plan(
         updated_at=now,
     )
     session.add(inspection)
+    session.flush()
+    inspection.number = f"ZD-{planned_on:%Y}-{inspection.id:04d}"
     session.flush()
     _audit(session, inspection, lead, "plan", clock, planned_on=planned_on, lead=lead.name)
     for expert in experts:

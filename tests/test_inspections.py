@@ -369,3 +369,25 @@ def test_the_loader_refuses_a_checkpoint_list_with_a_gap_or_an_uncited_list(tmp_
     )
     with pytest.raises(WorkflowError, match="documents has no citation"):
         load(uncited)
+
+
+def test_only_the_lead_or_the_team_looks_back_and_closes(vw):
+    visit = vw.drive(vw.plan(), "rectifying")
+    vw.clock.advance(days=31)
+    for outsider in (vw.other_expert, vw.other_regulator, vw.principal):
+        with pytest.raises(Blocked) as refused:
+            vw.fire(visit, "follow_up", actor=outsider)
+        assert reasons(refused) == ["by_visit_team"]
+        assert "回头看" in refused.value.reasons[0].cite
+    vw.fire(visit, "follow_up", actor=vw.expert2)
+    with pytest.raises(InvalidInput):  # a conclusion is required
+        vw.fire(visit, "close", conclusion="")
+    vw.fire(visit, "close", actor=vw.expert)
+    assert visit.state == "closed"
+
+
+def test_a_step_out_of_order_is_refused(vw):
+    visit = vw.plan()
+    with pytest.raises(Blocked) as refused:
+        vw.fire(visit, "start_consultation")
+    assert reasons(refused) == ["wrong_state"]
