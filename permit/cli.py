@@ -47,9 +47,11 @@ def load_demo() -> None:
 def logins() -> str:
     names = ", ".join(username for username, _, _ in demo.ACCOUNTS)
     order13 = ", ".join(username for username, _, _ in demo.ORDER13_ACCOUNTS)
+    visits = ", ".join(username for username, _, _ in demo.VISIT_ACCOUNTS)
     return (
         f"demo logins (password '{demo.DEMO_PASSWORD}'): {names}\n"
-        f"a second enterprise, judged by Order No. 13 + GB 46768-2025: {order13}"
+        f"a second enterprise, judged by Order No. 13 + GB 46768-2025: {order13}\n"
+        f"expert visits (杭州市 › 滨江区): expert and {visits} (the expert pair), regulator"
     )
 
 
@@ -246,11 +248,16 @@ def device_token(enterprise: str, serial: str, label: str) -> None:
     "told, e.g. h2s=15mg/m3@60s. May be repeated.",
 )
 @click.option("--url", default="http://127.0.0.1:5000", envvar="PERMIT_URL", show_default=True)
-@click.option("--token", envvar="PERMIT_DEVICE_TOKEN", required=True,
-              help="A device token (permit device-token), or PERMIT_DEVICE_TOKEN.")
+@click.option(
+    "--token",
+    envvar="PERMIT_DEVICE_TOKEN",
+    required=True,
+    help="A device token (permit device-token), or PERMIT_DEVICE_TOKEN.",
+)
 @click.option("--duration", default=60.0, show_default=True, help="Seconds to run.")
-@click.option("--gases", default="o2,lel,h2s,co", show_default=True,
-              help="The gases the detector measures.")
+@click.option(
+    "--gases", default="o2,lel,h2s,co", show_default=True, help="The gases the detector measures."
+)
 @click.option("--detector", default=None, help="Its serial (a device token knows it).")
 @click.option("--point", default="", help="Sampling point: upper, middle or lower.")
 @click.option("--batch", default=100, show_default=True, help="Most readings per request.")

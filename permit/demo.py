@@ -14,6 +14,8 @@ from . import (
     engine,
     equipment,
     gas,
+    inspections,
+    jurisdictions,
     management,
     packs,
     qualification,
@@ -361,8 +363,112 @@ def load(session: Session, clock: Clock) -> bool:
         entrants=[crew[2]],
     )
     permit("BT-01", "cleaning", "苯罐清理（已取消）", "cancelled")
-    _order13_enterprise(session, clock, now)
+    ent13 = _order13_enterprise(session, clock, now)
+    _jurisdiction(session, ent, ent13, users, clock)
     return True
+
+
+VISIT_ACCOUNTS = [  # the expert pair's second expert; 'expert' and 'regulator' are above
+    ("expert2", "陈专家", ["expert"]),
+]
+
+
+def _jurisdiction(session: Session, ent: Enterprise, ent13: Enterprise, users, clock) -> None:
+    """A city with two districts: the steelworks and its experts and regulator in one, the
+    brewery in the other (so the demo expert sees one and not the other); one visit under
+    way, at the consultation, with two checkpoints already filled in."""
+    city = jurisdictions.add(session, code="HZ", name="杭州市", level="city", clock=clock)
+    district = jurisdictions.add(
+        session, code="HZ-BJ", name="滨江区", level="district", parent=city, clock=clock
+    )
+    street = jurisdictions.add(
+        session, code="HZ-BJ-CH", name="长河街道", level="street", parent=district, clock=clock
+    )
+    other = jurisdictions.add(
+        session, code="HZ-XS", name="萧山区", level="district", parent=city, clock=clock
+    )
+    jurisdictions.place(session, ent, street, clock=clock)
+    jurisdictions.place(session, ent13, other, clock=clock)
+    for username, name, roles in VISIT_ACCOUNTS:
+        users[username] = registers.add_user(
+            session,
+            enterprise=None,
+            name=name,
+            roles=roles,
+            username=username,
+            password=DEMO_PASSWORD,
+            clock=clock,
+        )
+    for username in ("expert", "expert2", "regulator"):
+        jurisdictions.place(session, users[username], district, clock=clock)
+    visit = inspections.plan(
+        session,
+        enterprise=ent,
+        planned_on=local_date(clock.now()),
+        lead=users["regulator"],
+        experts=[users["expert"], users["expert2"]],
+        clock=clock,
+    )
+    wf = inspections.workflow()
+    steps = [
+        ("confirm_equipment", users["expert"], {"confirmed": _keys(wf, "checklists")}),
+        ("notify", users["regulator"], {"documents": _keys(wf, "documents")}),
+        (
+            "kickoff",
+            users["expert"],
+            {
+                "attendees": {
+                    "regulator_lead": [users["regulator"].name],
+                    "local_official": ["长河街道安监站 吴站长"],
+                    "expert": [users["expert"].name, users["expert2"].name],
+                    "principal": [users["principal"].name],
+                    "attendant": [users["attendant"].name],
+                }
+            },
+        ),
+        ("start_consultation", users["expert"], {}),
+    ]
+    for event, actor, data in steps:
+        engine.apply(session, visit, event, actor, data, clock=clock)
+    for number, field, value in (
+        (5, "methods", ["records", "site"]),
+        (5, "result", "meets"),
+        (6, "methods", ["site"]),
+        (6, "result", "problem"),
+        (6, "description", "地下电缆沟 CT-01 入口未设置安全警示标志"),
+        (6, "suggestion", "按规定在入口醒目位置设置安全警示标志"),
+    ):
+        inspections.save_field(
+            session, visit, number, field, value, actor=users["expert"], clock=clock
+        )
+    inspections.add_photo(
+        session,
+        visit,
+        6,
+        filename="CT-01.jpg",
+        data=_photo(),
+        actor=users["expert"],
+        clock=clock,
+    )
+
+
+def _photo() -> bytes:
+    """A stand-in for the phone's picture of the unmarked entrance."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1600, 1200), (120, 124, 128))
+    ImageDraw.Draw(image).rectangle((500, 300, 1100, 900), fill=(40, 40, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _keys(wf, section: str) -> list[str]:
+    if section == "checklists":
+        return [i["key"] for i in wf.section("checklists")["team_equipment"]["items"]]
+    return [i["key"] for i in wf.section(section)["items"]]
 
 
 ORDER13_ACCOUNTS = [  # a second enterprise, judged by the texts in force
@@ -373,7 +479,7 @@ ORDER13_ACCOUNTS = [  # a second enterprise, judged by the texts in force
 ]
 
 
-def _order13_enterprise(session: Session, clock, now: datetime) -> None:
+def _order13_enterprise(session: Session, clock, now: datetime) -> Enterprise:
     """A brewery under Order No. 13 + GB 46768-2025: CO2 in its fermentation tanks makes
     their cleaning major-risk work, approved here by a person the principal authorised."""
     today = local_date(now)
@@ -508,6 +614,7 @@ def _order13_enterprise(session: Session, clock, now: datetime) -> None:
         clock=clock,
     )
     engine.apply(session, permit, "submit", users["admin13"], {}, clock=clock)
+    return ent
 
 
 def _drive(

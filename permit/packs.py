@@ -139,7 +139,11 @@ def packs() -> dict[str, Pack]:
     }
     for wf in workflow_registry().values():
         if wf.pack not in found:
-            raise WorkflowError(f"{wf.path.name}: names pack '{wf.pack}' with no pack.toml")
+            if (WORKFLOWS_DIR / wf.pack / "procedure.toml").exists():
+                continue  # a procedure's workflow (the expert visit): judged by no pack
+            raise WorkflowError(
+                f"{wf.path.name}: names pack '{wf.pack}' with no pack.toml or procedure.toml"
+            )
         found[wf.pack].workflows[wf.name] = wf
     return found
 

@@ -386,12 +386,62 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
         for kind in need.get("kinds", []):
             if kind not in kinds:
                 raise lines.error(f"required_equipment: unknown kind '{kind}'", f'"{kind}"')
+    _check_visit_data(lines, raw)
     for name, checklist in raw.get("checklists", {}).items():
         where = f"[checklists.{name}]"
         _require_cite(lines, checklist, f"checklist '{name}'", where)
         for item in checklist.get("items", []):
             if not {"key", "zh", "en"} <= item.keys():
                 raise lines.error(f"checklist '{name}': an item lacks key/zh/en", where)
+
+
+# The lists an expert visit draws on (procedure 000): each cited, each item in both languages.
+VISIT_LISTS = ("documents", "attendees", "methods", "findings")
+
+
+def _check_visit_data(lines: _Lines, raw: Mapping[str, Any]) -> None:
+    for name in VISIT_LISTS:
+        if name not in raw:
+            continue
+        spec = raw[name]
+        where = f"[{name}]"
+        _require_cite(lines, spec, name, where)
+        items = spec.get("items") if name != "attendees" else spec.get("roles")
+        if not items:
+            raise lines.error(f"[{name}] lists nothing", where)
+        for item in items:
+            if not {"key", "zh", "en"} <= item.keys():
+                raise lines.error(f"[{name}]: an item lacks key/zh/en", where)
+    if "team" in raw:
+        _require_cite(lines, raw["team"], "team", "[team]")
+        if not isinstance(raw["team"].get("min_experts"), int):
+            raise lines.error("team.min_experts must be a whole number", "[team]")
+    if "consultation" in raw:
+        spec = raw["consultation"]
+        _require_cite(lines, spec, "consultation", "[consultation]")
+        where = "[consultation]"
+        _check_figure(lines, spec.get("min_duration"), "consultation.min_duration", where)
+        if spec["min_duration"]["unit"] not in TIME_UNITS:
+            raise lines.error("consultation.min_duration must be a time", "[consultation]")
+    groups = raw.get("checkpoint_groups", [])
+    if not groups:
+        return
+    methods = {m["key"] for m in raw.get("methods", {}).get("items", [])}
+    numbers = []
+    for group in groups:
+        where = f'number = "{group.get("number")}"'
+        for key in ("number", "zh", "en", "guidance"):
+            if not group.get(key):
+                raise lines.error(f"a checkpoint group lacks '{key}'", where)
+        for method in group.get("methods", []):
+            if method not in methods:
+                raise lines.error(f"checkpoint group {group['number']}: unknown method", where)
+        for point in group.get("checkpoints", []):
+            if not {"number", "zh", "en"} <= point.keys():
+                raise lines.error("a checkpoint lacks number/zh/en", where)
+            numbers.append(point["number"])
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise lines.error("checkpoints are numbered 1, 2, 3 … in order", "[[checkpoint_groups]]")
 
 
 def _check_monitoring(lines: _Lines, raw: Mapping[str, Any], monitoring: Any) -> None:

@@ -218,8 +218,11 @@ class World:
                 "acknowledged": [u.id for u in permit.entrants],
                 "confirmed": list(permit.control_measures),
             },
-            "record_gas_test": {"detector": self.detector.id, "readings": self.readings(permit),
-                                "confirmed": ["outside_upwind"]},  # asked by GB 46768 packs
+            "record_gas_test": {
+                "detector": self.detector.id,
+                "readings": self.readings(permit),
+                "confirmed": ["outside_upwind"],
+            },  # asked by GB 46768 packs
             "start_work": {"confirmed": START_WORK_ITEMS},
             "finish": {"confirmed": FINISH_ITEMS},
             "suspend": {"reason": "午休"},
@@ -266,3 +269,195 @@ class World:
 
     def working(self, **overrides: Any) -> Permit:
         return self.drive(self.permit(**overrides), "working")
+
+
+class VisitWorld:
+    """A city with two districts, an enterprise in each, two experts and a regulator in the
+    first district, and one expert in the second: enough for scoping and a full visit."""
+
+    def __init__(self, session: Session, clock: FixedClock, pack: str = "draft-2023") -> None:
+        self.session = session
+        self.clock = clock
+        self.pack = pack
+
+    def overseer(self, name: str, role: str, node, username: str) -> User:
+        from permit import jurisdictions
+
+        user = registers.add_user(
+            self.session,
+            enterprise=None,
+            name=name,
+            roles=[role],
+            username=username,
+            password=PASSWORD,
+            clock=self.clock,
+        )
+        jurisdictions.place(self.session, user, node, clock=self.clock)
+        return user
+
+    def enterprise(self, code: str, node, industry: str = "light", pack: str | None = None):
+        from permit import jurisdictions
+
+        ent = registers.create_enterprise(
+            self.session,
+            code=code,
+            name=f"{code} 有限公司",
+            industry=industry,
+            clock=self.clock,
+            rule_pack=pack or self.pack,
+        )
+        jurisdictions.place(self.session, ent, node, clock=self.clock)
+        return ent
+
+    def build(self) -> VisitWorld:
+        from permit import jurisdictions
+
+        s, c = self.session, self.clock
+        self.city = jurisdictions.add(s, code="HZ", name="杭州市", level="city", clock=c)
+        self.district = jurisdictions.add(
+            s, code="HZ-BJ", name="滨江区", level="district", parent=self.city, clock=c
+        )
+        self.street = jurisdictions.add(
+            s, code="HZ-BJ-CH", name="长河街道", level="street", parent=self.district, clock=c
+        )
+        self.other_district = jurisdictions.add(
+            s, code="HZ-XS", name="萧山区", level="district", parent=self.city, clock=c
+        )
+        self.ent = self.enterprise("BJ1", self.street)
+        self.other_ent = self.enterprise("XS1", self.other_district)
+        self.principal = registers.add_user(
+            s,
+            enterprise=self.ent,
+            name="王主任",
+            roles=["principal"],
+            username="principal",
+            password=PASSWORD,
+            clock=c,
+        )
+        self.staff = registers.add_user(
+            s,
+            enterprise=self.ent,
+            name="赵科长",
+            roles=["approver"],
+            username="approver",
+            password=PASSWORD,
+            clock=c,
+        )
+        self.expert = self.overseer("刘专家", "expert", self.district, "expert")
+        self.expert2 = self.overseer("陈专家", "expert", self.district, "expert2")
+        self.regulator = self.overseer("黄执法", "regulator", self.district, "regulator")
+        self.other_expert = self.overseer("萧专家", "expert", self.other_district, "expert-xs")
+        self.other_regulator = self.overseer(
+            "萧执法", "regulator", self.other_district, "regulator-xs"
+        )
+        return self
+
+    def plan(self, experts: list[User] | None = None, ent=None):
+        from permit import inspections
+
+        return inspections.plan(
+            self.session,
+            enterprise=ent or self.ent,
+            planned_on=local_date(self.clock.now()) + timedelta(days=3),
+            lead=self.regulator if ent is None else self.other_regulator,
+            experts=[self.expert, self.expert2] if experts is None else experts,
+            clock=self.clock,
+        )
+
+    def data_for(self, event: str) -> dict[str, Any]:
+        from permit import inspections
+
+        wf = inspections.workflow()
+        if event == "confirm_equipment":
+            return {
+                "confirmed": [i["key"] for i in wf.section("checklists")["team_equipment"]["items"]]
+            }
+        if event == "notify":
+            return {"documents": [i["key"] for i in wf.section("documents")["items"]]}
+        if event == "kickoff":
+            return {
+                "attendees": {r["key"]: [f"{r['zh']}甲"] for r in wf.section("attendees")["roles"]}
+            }
+        if event == "accept":
+            return {"password": PASSWORD}
+        if event == "close":
+            return {"conclusion": "整改已落实"}
+        return {}
+
+    def actor_for(self, visit, event: str) -> User:
+        return {
+            "notify": self.regulator,
+            "accept": self.principal,
+            "follow_up": self.regulator,
+            "close": self.regulator,
+        }.get(event, self.expert)
+
+    def fire(self, visit, event: str, actor: User | None = None, **data: Any):
+        payload = self.data_for(event)
+        payload.update(data)
+        applied = engine.apply(
+            self.session,
+            visit,
+            event,
+            actor or self.actor_for(visit, event),
+            payload,
+            clock=self.clock,
+        )
+        self.session.flush()
+        return applied
+
+    def judge_all(self, visit, problem_at: tuple[int, ...] = (5,)) -> None:
+        """Every checkpoint judged; problems, fully described, at the numbers given."""
+        from permit import inspections
+
+        for point in inspections.checkpoints():
+            n = point.number
+            if n in problem_at:
+                for field, value in (
+                    ("result", "problem"),
+                    ("methods", ["records"]),
+                    ("description", f"第{n}项存在问题"),
+                    ("suggestion", "立即整改"),
+                    ("deadline", (local_date(self.clock.now()) + timedelta(days=30)).isoformat()),
+                ):
+                    inspections.save_field(
+                        self.session, visit, n, field, value, actor=self.expert, clock=self.clock
+                    )
+            else:
+                inspections.save_field(
+                    self.session, visit, n, "result", "meets", actor=self.expert, clock=self.clock
+                )
+
+    def drive(self, visit, until: str):
+        """Fire the happy path until the visit is in the state named."""
+        path = [
+            "confirm_equipment",
+            "notify",
+            "kickoff",
+            "start_consultation",
+            "end_consultation",
+            "accept",
+            "follow_up",
+            "close",
+        ]
+        from permit import inspections
+
+        for event in path:
+            if visit.state == until and event != "confirm_equipment":
+                return visit
+            if event == "end_consultation" and not inspections.findings_of(self.session, visit):
+                self.judge_all(visit)
+            if event == "follow_up":
+                for f in inspections.problems(self.session, visit):
+                    inspections.answer(
+                        self.session,
+                        visit,
+                        f.checkpoint,
+                        "已整改",
+                        actor=self.principal,
+                        clock=self.clock,
+                    )
+            self.fire(visit, event)
+            if visit.state == until:
+                return visit
+        return visit

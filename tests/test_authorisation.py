@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Attachment, Permit, Space, User
+from permit.models import Attachment, FindingPhoto, Inspection, Permit, Space, User
 
 from .helpers import row_counts
 
@@ -25,6 +25,7 @@ ROLES = [
 ]
 STAFF = {"principal", "deputy", "approver", "attendant", "entrant", "rescuer", "admin"}
 KEEPERS = {"principal", "deputy", "admin"}  # who keeps the ledger (台账)
+OVERSEERS = {"expert", "regulator"}  # placed on the jurisdiction tree, no enterprise
 LOGIN = 302  # anonymous: sent to the sign-in page
 
 
@@ -154,6 +155,47 @@ MATRIX = {
     "rules.system": ("GET", "/rules/system", expect(STAFF, 200)),
     "rules.record_system": ("POST", "/rules/system", expect(KEEPERS, 303)),
     "rules.set_tiers": ("POST", "/rules/tiers", expect({"admin"}, 303)),
+    # Expert visits: the demo expert (on the team of {visit}) and regulator (its lead) work
+    # in the district holding the demo enterprise, whose staff see their own visit.
+    "inspections.index": ("GET", "/inspections", expect(STAFF | OVERSEERS, 200)),
+    "inspections.enterprise": ("GET", "/inspections/enterprises/DEMO", expect(OVERSEERS, 200)),
+    # Only a regulator plans; an empty form is refused with its reasons (303 back).
+    "inspections.plan": (
+        "POST",
+        "/inspections/enterprises/DEMO/visits",
+        expect({"regulator"}, 303),
+    ),
+    "inspections.show": ("GET", "/inspections/{visit}", expect(STAFF | OVERSEERS, 200)),
+    # Reaching a step is not taking it: the engine or the domain refuses with reasons (303).
+    "inspections.add_expert": (
+        "POST",
+        "/inspections/{visit}/team",
+        expect(STAFF | OVERSEERS, 303),
+    ),
+    "inspections.fire": (
+        "POST",
+        "/inspections/{visit}/events/start_consultation",
+        expect(STAFF | OVERSEERS, 303),
+    ),
+    # The form is the team's: read-only to everyone else, so not there for them.
+    "inspections.form": ("GET", "/inspections/{visit}/form", expect({"expert"}, 200)),
+    "inspections.save": ("POST", "/inspections/{visit}/checkpoints/1", expect({"expert"}, 303)),
+    "inspections.add_photo": (
+        "POST",
+        "/inspections/{visit}/checkpoints/1/photos",
+        expect({"expert"}, 303),
+    ),
+    "inspections.photo": (
+        "GET",
+        "/inspections/{visit}/photos/{photo}",
+        expect(STAFF | OVERSEERS, 200),
+    ),
+    # The enterprise answers its own problems, once it has accepted them (303: not yet).
+    "inspections.answer": (
+        "POST",
+        "/inspections/{visit}/checkpoints/6/answer",
+        expect(KEEPERS, 303),
+    ),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.
@@ -180,6 +222,8 @@ def demo_app(make_app, sessions, clock):
         company = theirs.contractor
         worker = next(p.user for p in theirs.people if p.user.contractor_id == company.id)
         agreement = company.agreements[0]
+        visit = session.scalars(select(Inspection)).first()
+        photo = session.scalars(select(FindingPhoto)).first()
     app = make_app(WTF_CSRF_ENABLED=False)
     return app, {
         "own": own.number,
@@ -192,6 +236,8 @@ def demo_app(make_app, sessions, clock):
         "company": company.id,
         "worker": worker.id,
         "agreement": agreement.id,
+        "visit": visit.number,
+        "photo": photo.id,
     }
 
 

@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         equipment,
         errors,
         i18n,
+        inspections,
         permits,
         rules,
         scan,
@@ -93,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         emergency,
         signs,
         scan,
+        inspections,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)

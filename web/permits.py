@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import access, contractors, emergency, engine, gas, packs
+from permit import access, contractors, emergency, engine, gas, jurisdictions, packs
 from permit.clock import local_date, local_zone
 from permit.engine import workflow_of
 from permit.equipment import unusable_reason
@@ -47,6 +47,8 @@ def home():
         return redirect(url_for("desk.inbox"))
     if access.is_contractor(user):
         return redirect(url_for("contractors.index"))
+    if jurisdictions.overseer(user):
+        return redirect(url_for("inspections.index"))
     return redirect(url_for("permits.index"))
 
 

@@ -10,6 +10,14 @@ from .enterprise import Enterprise, Role, User, UserRole
 from .entry import EntryLog
 from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
 from .gas import GasTest, Reading
+from .inspection import (
+    Finding,
+    FindingPhoto,
+    Inspection,
+    InspectionAttendee,
+    InspectionMember,
+    Jurisdiction,
+)
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .management import ApprovalTable, ManagementDocument
@@ -20,6 +28,12 @@ from .signs import ScanMiss, SignToken
 from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
+    "Finding",
+    "FindingPhoto",
+    "Inspection",
+    "InspectionAttendee",
+    "InspectionMember",
+    "Jurisdiction",
     "Alarm",
     "ApiToken",
     "ApprovalTable",

@@ -55,6 +55,8 @@ class Enterprise(Base):
     permit_counter: Mapped[int] = mapped_column(default=0)
     # Where the rule pack leaves the drill period to the enterprise (令13 第十条).
     drill_period_months: Mapped[int | None]
+    # Where the regulators find it (city → district → street); unplaced, no expert sees it.
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     created_at: Mapped[datetime]
 
 
@@ -66,6 +68,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"), index=True)
+    # Experts and regulators belong to no enterprise: they see the enterprises of this node.
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     username: Mapped[str | None] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))

@@ -68,4 +68,4 @@ def outcome(fn: Outcome) -> Outcome:
     return fn
 
 
-from . import permit_effects, permit_guards  # noqa: E402,F401  (registers the rules)
+from . import permit_effects, permit_guards, visit_guards  # noqa: E402,F401  (registers the rules)

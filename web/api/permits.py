@@ -29,7 +29,13 @@ def _invalid(field: str) -> InvalidInput:
 
 
 def _states() -> set[str]:
-    return {s for wf in registry().values() for s in wf.states}
+    """The states of permit workflows (not of a visit, whose subject is an inspection)."""
+    return {
+        s
+        for wf in registry().values()
+        if wf.raw["workflow"].get("subject", "permit") == "permit"
+        for s in wf.states
+    }
 
 
 @bp.get("/permits")
@@ -229,4 +235,3 @@ def post_readings(number: str):
         skew=skew,
     )
     return document(documents.ingested(permit, result), 201)
-
