@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -18,6 +18,8 @@ from .catalogue import catalogue, is_key_supervision
 from .clock import Clock
 from .errors import Blocked, InvalidInput, NotFound, Reason, plain
 from .models import AuditEntry, Enterprise, Permit, Space, User
+from .spreadsheet import label_index as _label_index
+from .spreadsheet import parse_date, text
 from .workflow import Workflow
 from .workflow import get as get_workflow
 
@@ -34,7 +36,6 @@ LENGTHS = {"code": 40, "name": 200, "location": 200}
 # itself may hold ("排空、蒸汽吹扫"). Hazard names hold no 、, so it separates them too.
 MEASURE_SPLIT = re.compile(r"[\n\r；;]+")
 HAZARD_SPLIT = re.compile(r"[\n\r；;、,，]+")
-DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 DEEP_WORDS = {"深", "是", "deep", "yes", "y", "true", "1"}
 SHALLOW_WORDS = {"浅", "否", "shallow", "no", "n", "false", "0", ""}
 
@@ -82,19 +83,6 @@ class LedgerInvalid(InvalidInput):
 # -- reading values as people type them -------------------------------------------------------
 
 
-def text(value: Any) -> str:
-    """A cell or form value as text: a spreadsheet gives numbers and dates too."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    return " ".join(str(value).split())  # one line, single spaces: a name, not a paragraph
-
-
 def items(value: Any, split: re.Pattern[str] = MEASURE_SPLIT) -> list[str]:
     """A list from a list or from text; trimmed, empty ones dropped, first occurrence kept."""
     if value is None:
@@ -111,30 +99,6 @@ def items(value: Any, split: re.Pattern[str] = MEASURE_SPLIT) -> list[str]:
         if item and item not in out:
             out.append(item)
     return out
-
-
-def _label_index(entries: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
-    """key, Chinese and English name (any case) → key."""
-    index = {}
-    for key, labels in entries.items():
-        index[key.lower()] = key
-        for lang in ("zh", "en"):
-            if labels.get(lang):
-                index[labels[lang].strip().lower()] = key
-    return index
-
-
-def _date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    found = DATE_TEXT.match(str(value))
-    if not found:
-        raise ValueError(value)
-    return date(*(int(part) for part in found.groups()))
 
 
 def _bad(field: str, zh: str, en: str, **params: Any) -> FieldError:
@@ -253,7 +217,7 @@ def _placed_on(
 ) -> date | None:
     value = raw.get(field)
     try:
-        day = _date(value.strip() if isinstance(value, str) else value)
+        day = parse_date(value)
     except ValueError:
         errors.append(
             _bad(
