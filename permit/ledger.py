@@ -19,7 +19,7 @@ from .clock import Clock
 from .errors import Blocked, InvalidInput, NotFound, Reason, plain
 from .models import AuditEntry, Enterprise, Permit, Space, User
 from .spreadsheet import label_index as _label_index
-from .spreadsheet import parse_date, text
+from .spreadsheet import past_date, text
 from .workflow import Workflow
 from .workflow import get as get_workflow
 
@@ -215,21 +215,9 @@ def _deep(raw: Mapping[str, Any], errors: list[FieldError]) -> bool:
 def _placed_on(
     raw: Mapping[str, Any], field: str, today: date, errors: list[FieldError]
 ) -> date | None:
-    value = raw.get(field)
-    try:
-        day = parse_date(value)
-    except ValueError:
-        errors.append(
-            _bad(
-                field,
-                "'{v}' 不是日期（如 2026-05-01）",
-                "'{v}' is not a date (e.g. 2026-05-01)",
-                v=text(value),
-            )
-        )
-        return None
-    if day is not None and day > today:
-        errors.append(_bad(field, "日期 {d} 在今天之后", "{d} is in the future", d=day.isoformat()))
+    day, problem = past_date(raw.get(field), today, rule=f"ledger_{field}")
+    if problem is not None:
+        errors.append(FieldError(field, problem))
     return day
 
 

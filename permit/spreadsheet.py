@@ -59,6 +59,22 @@ def parse_date(value: Any) -> date | None:
     return date(*(int(part) for part in found.groups()))
 
 
+def past_date(value: Any, today: date, rule: str) -> tuple[date | None, Reason | None]:
+    """A date on or before today, or why the value is not one."""
+    try:
+        day = parse_date(value)
+    except ValueError:
+        return None, plain(
+            rule,
+            "'{v}' 不是日期（如 2026-05-01）",
+            "'{v}' is not a date (e.g. 2026-05-01)",
+            v=text(value),
+        )
+    if day is not None and day > today:
+        return day, plain(rule, "日期 {d} 在今天之后", "{d} is in the future", d=day.isoformat())
+    return day, None
+
+
 def label_index(entries: Mapping[str, Mapping[str, str]], *names: str) -> dict[str, str]:
     """key and its labels (Chinese and English by default, any case) → key."""
     index = {}
