@@ -30,12 +30,16 @@ STATUSES = ("active", "retired", "all")
 RESERVED_CODES = frozenset({"new", "import", "export.xlsx"})
 MAX_ITEMS = 40  # measures or hazards of one space: more is a pasted paragraph, not a list
 MAX_ITEM_CHARS = 200
-LENGTHS = {"code": 40, "name": 200, "location": 200}
+LENGTHS = {"code": 40, "name": 200, "location": 200, "phone": 40}
 
 # Items of a list cell: one a line, or separated by ； / ; — never by 、, which a measure
 # itself may hold ("排空、蒸汽吹扫"). Hazard names hold no 、, so it separates them too.
 MEASURE_SPLIT = re.compile(r"[\n\r；;]+")
 HAZARD_SPLIT = re.compile(r"[\n\r；;、,，]+")
+# A phone number as people write one: 0571-8888 0119, (0571) 88880119, +86 138 0000 0000,
+# 119, 0571-88880119 转 8001. The digits are counted apart: 3 (119) to 20.
+PHONE = re.compile(r"^\+?[0-9 ()（）-]+(?:\s*(?:转|ext\.?|x|#)\s*[0-9]{1,6})?$", re.IGNORECASE)
+PHONE_DIGITS = (3, 20)
 DEEP_WORDS = {"深", "是", "deep", "yes", "y", "true", "1"}
 SHALLOW_WORDS = {"浅", "否", "shallow", "no", "n", "false", "0", ""}
 
@@ -55,6 +59,7 @@ class SpaceData:
     deep: bool
     sign_placed_on: date | None
     notice_board_placed_on: date | None
+    emergency_phone: str | None = None  # printed on the sign; None: the enterprise's number
 
 
 EDITABLE = tuple(f.name for f in fields(SpaceData) if f.name != "code")
@@ -221,6 +226,24 @@ def _placed_on(
     return day
 
 
+def _phone(raw: Mapping[str, Any], errors: list[FieldError]) -> str | None:
+    phone = text(raw.get("emergency_phone"))
+    if not phone:
+        return None
+    digits = sum(c.isdigit() for c in phone)
+    low, high = PHONE_DIGITS
+    if not PHONE.match(phone) or not low <= digits <= high or len(phone) > LENGTHS["phone"]:
+        errors.append(
+            _bad(
+                "emergency_phone",
+                "'{v}' 不是电话号码（如 0571-12345678 或 13800000000）",
+                "'{v}' is not a phone number (e.g. 0571-12345678 or 13800000000)",
+                v=phone,
+            )
+        )
+    return phone
+
+
 def check(
     raw: Mapping[str, Any], *, wf: Workflow, today: date
 ) -> tuple[SpaceData | None, list[FieldError]]:
@@ -246,6 +269,7 @@ def check(
         deep=_deep(raw, errors),
         sign_placed_on=_placed_on(raw, "sign_placed_on", today, errors),
         notice_board_placed_on=_placed_on(raw, "notice_board_placed_on", today, errors),
+        emergency_phone=_phone(raw, errors),
     )
     return (None if errors else data), errors
 

@@ -40,6 +40,7 @@ COLUMNS = (
         "notice_board_placed_on", "风险告知牌设置日期", "Risk notice board placed on", 18,
         style="date",
     ),
+    Column("emergency_phone", "应急电话", "Emergency phone", 16, style="code"),
     Column("status", "状态", "Status", 8),
 )  # fmt: skip
 LAYOUT = spreadsheet.Layout(SHEET, COLUMNS, required=("code", "name", "industry"))
@@ -80,6 +81,7 @@ def _cell_values(space: Space, wf: Workflow, seq: int) -> dict[str, Any]:
         "deep": "深" if space.deep else "浅",
         "sign_placed_on": space.sign_placed_on,
         "notice_board_placed_on": space.notice_board_placed_on,
+        "emergency_phone": space.emergency_phone,
         "status": "在用" if space.active else "停用",
     }
 
@@ -106,6 +108,7 @@ def write(spaces: Iterable[Space], wf: Workflow, *, title: str) -> bytes:
         notes=[
             "危险有害因素用“、”分隔；隔离措施、控制措施每项用“；”分隔。",
             "日期格式 2026-05-01，不得晚于当天；重点监管由类别和危险有害因素推定，导入时不读取。",
+            "应急电话印在警示标志上；不填则使用企业的应急电话。",
             "编号已在台账中的行更新该有限空间，新编号新建；表中没有的有限空间不受影响。",
         ],
         freeze="C3",

@@ -470,6 +470,12 @@ ZH = {
     "Download all training records as a starting file": "下载全部培训记录作为填写模板",
     "Export %(year)s to Excel": "导出 %(year)s 年记录（Excel）",
     "%(created)s training record(s) imported in %(sessions)s new session(s); %(unchanged)s row(s) were already recorded.": "已导入 %(created)s 条培训记录，新建 %(sessions)s 次培训；%(unchanged)s 行此前已记录。",
+    # --- a space's own emergency phone ---
+    "Printed on the warning sign. Empty: the enterprise's number, %(phone)s.": "印在警示标志上。不填则使用企业的应急电话 %(phone)s。",
+    "Printed on the warning sign.": "印在警示标志上。",
+    "(the enterprise's)": "（企业应急电话）",
+    "None: the sign leaves a blank line for one": "未设置：警示标志上留空待手写",
+    "应急电话 is the number printed on the space's warning sign; left empty, the sign prints the enterprise's.": "应急电话为印在该有限空间警示标志上的号码；不填则印企业的应急电话。",
 }
 
 

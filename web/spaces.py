@@ -50,6 +50,7 @@ def _form_raw(form) -> dict:
         "deep": form.get("deep", ""),
         "sign_placed_on": form.get("sign_placed_on", ""),
         "notice_board_placed_on": form.get("notice_board_placed_on", ""),
+        "emergency_phone": form.get("emergency_phone", ""),
     }
 
 
@@ -97,7 +98,14 @@ def _render_form(space: Space | None, values: dict, errors: dict, status: int = 
         labels=field_labels(),
         wf=_workflow(session, me()),
         today=_today(),
+        enterprise_phone=_enterprise_phone(),
     ), status
+
+
+def _enterprise_phone() -> str:
+    """The number a sign prints when its space has none of its own."""
+    enterprise = get_session().get(Enterprise, me().enterprise_id)
+    return (enterprise.emergency_phone or "").strip() if enterprise else ""
 
 
 def field_labels() -> dict[str, str]:
@@ -113,6 +121,7 @@ def field_labels() -> dict[str, str]:
         "deep": _("Deep or shallow"),
         "sign_placed_on": _("Warning sign placed on"),
         "notice_board_placed_on": _("Risk notice board placed on"),
+        "emergency_phone": _("Emergency phone"),
     }
 
 
@@ -200,6 +209,7 @@ def show(code: str):
         retired_because=ledger.retired_because(session, space),
         retire_refusals=ledger.retire_refusals(session, space) if keeper else [],
         may_keep=keeper,
+        enterprise_phone=_enterprise_phone(),
     )
 
 
