@@ -241,7 +241,7 @@ class Scene:
                     i, s.code, s.name, s.location, s.industry, s.catalogue_class, "",
                     "、".join(s.hazards), "；".join(s.isolation_measures),
                     "；".join(s.control_measures), s.deep, s.sign_placed_on,
-                    s.notice_board_placed_on, "在用",
+                    s.notice_board_placed_on, None, "在用",
                 ])
             out = io.BytesIO()
             book.save(out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -18,6 +18,8 @@ from .catalogue import catalogue, is_key_supervision
 from .clock import Clock
 from .errors import Blocked, InvalidInput, NotFound, Reason, plain
 from .models import AuditEntry, Enterprise, Permit, Space, User
+from .spreadsheet import label_index as _label_index
+from .spreadsheet import past_date, text
 from .workflow import Workflow
 from .workflow import get as get_workflow
 
@@ -28,13 +30,16 @@ STATUSES = ("active", "retired", "all")
 RESERVED_CODES = frozenset({"new", "import", "export.xlsx"})
 MAX_ITEMS = 40  # measures or hazards of one space: more is a pasted paragraph, not a list
 MAX_ITEM_CHARS = 200
-LENGTHS = {"code": 40, "name": 200, "location": 200}
+LENGTHS = {"code": 40, "name": 200, "location": 200, "phone": 40}
 
 # Items of a list cell: one a line, or separated by ； / ; — never by 、, which a measure
 # itself may hold ("排空、蒸汽吹扫"). Hazard names hold no 、, so it separates them too.
 MEASURE_SPLIT = re.compile(r"[\n\r；;]+")
 HAZARD_SPLIT = re.compile(r"[\n\r；;、,，]+")
-DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+# A phone number as people write one: 0571-8888 0119, (0571) 88880119, +86 138 0000 0000,
+# 119, 0571-88880119 转 8001. The digits are counted apart: 3 (119) to 20.
+PHONE = re.compile(r"^\+?[0-9 ()（）-]+(?:\s*(?:转|ext\.?|x|#)\s*[0-9]{1,6})?$", re.IGNORECASE)
+PHONE_DIGITS = (3, 20)
 DEEP_WORDS = {"深", "是", "deep", "yes", "y", "true", "1"}
 SHALLOW_WORDS = {"浅", "否", "shallow", "no", "n", "false", "0", ""}
 
@@ -54,6 +59,7 @@ class SpaceData:
     deep: bool
     sign_placed_on: date | None
     notice_board_placed_on: date | None
+    emergency_phone: str | None = None  # printed on the sign; None: the enterprise's number
 
 
 EDITABLE = tuple(f.name for f in fields(SpaceData) if f.name != "code")
@@ -82,19 +88,6 @@ class LedgerInvalid(InvalidInput):
 # -- reading values as people type them -------------------------------------------------------
 
 
-def text(value: Any) -> str:
-    """A cell or form value as text: a spreadsheet gives numbers and dates too."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    return " ".join(str(value).split())  # one line, single spaces: a name, not a paragraph
-
-
 def items(value: Any, split: re.Pattern[str] = MEASURE_SPLIT) -> list[str]:
     """A list from a list or from text; trimmed, empty ones dropped, first occurrence kept."""
     if value is None:
@@ -111,30 +104,6 @@ def items(value: Any, split: re.Pattern[str] = MEASURE_SPLIT) -> list[str]:
         if item and item not in out:
             out.append(item)
     return out
-
-
-def _label_index(entries: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
-    """key, Chinese and English name (any case) → key."""
-    index = {}
-    for key, labels in entries.items():
-        index[key.lower()] = key
-        for lang in ("zh", "en"):
-            if labels.get(lang):
-                index[labels[lang].strip().lower()] = key
-    return index
-
-
-def _date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    found = DATE_TEXT.match(str(value))
-    if not found:
-        raise ValueError(value)
-    return date(*(int(part) for part in found.groups()))
 
 
 def _bad(field: str, zh: str, en: str, **params: Any) -> FieldError:
@@ -251,22 +220,28 @@ def _deep(raw: Mapping[str, Any], errors: list[FieldError]) -> bool:
 def _placed_on(
     raw: Mapping[str, Any], field: str, today: date, errors: list[FieldError]
 ) -> date | None:
-    value = raw.get(field)
-    try:
-        day = _date(value.strip() if isinstance(value, str) else value)
-    except ValueError:
+    day, problem = past_date(raw.get(field), today, rule=f"ledger_{field}")
+    if problem is not None:
+        errors.append(FieldError(field, problem))
+    return day
+
+
+def _phone(raw: Mapping[str, Any], errors: list[FieldError]) -> str | None:
+    phone = text(raw.get("emergency_phone"))
+    if not phone:
+        return None
+    digits = sum(c.isdigit() for c in phone)
+    low, high = PHONE_DIGITS
+    if not PHONE.match(phone) or not low <= digits <= high or len(phone) > LENGTHS["phone"]:
         errors.append(
             _bad(
-                field,
-                "'{v}' 不是日期（如 2026-05-01）",
-                "'{v}' is not a date (e.g. 2026-05-01)",
-                v=text(value),
+                "emergency_phone",
+                "'{v}' 不是电话号码（如 0571-12345678 或 13800000000）",
+                "'{v}' is not a phone number (e.g. 0571-12345678 or 13800000000)",
+                v=phone,
             )
         )
-        return None
-    if day is not None and day > today:
-        errors.append(_bad(field, "日期 {d} 在今天之后", "{d} is in the future", d=day.isoformat()))
-    return day
+    return phone
 
 
 def check(
@@ -294,6 +269,7 @@ def check(
         deep=_deep(raw, errors),
         sign_placed_on=_placed_on(raw, "sign_placed_on", today, errors),
         notice_board_placed_on=_placed_on(raw, "notice_board_placed_on", today, errors),
+        emergency_phone=_phone(raw, errors),
     )
     return (None if errors else data), errors
 

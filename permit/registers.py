@@ -176,6 +176,7 @@ def add_space(
     deep: bool = False,
     sign_placed_on: date | None = None,
     notice_board_placed_on: date | None = None,
+    emergency_phone: str | None = None,
     actor: User | None = None,
     actor_role: str | None = None,
 ) -> Space:
@@ -192,6 +193,7 @@ def add_space(
         deep=deep,
         sign_placed_on=sign_placed_on,
         notice_board_placed_on=notice_board_placed_on,
+        emergency_phone=emergency_phone,
         created_at=clock.now(),
     )
     session.add(space)
@@ -214,6 +216,7 @@ def add_space(
         deep=deep,
         sign_placed_on=sign_placed_on,
         notice_board_placed_on=notice_board_placed_on,
+        emergency_phone=emergency_phone,
     )
     return space
 

@@ -100,8 +100,10 @@ def record_session(
     clock: Clock,
     materials: Iterable[Attachment] = (),
     actor: User | None = None,
+    source: str = "form",
 ) -> TrainingSession:
-    """A session and one assessed record per attendee, or nothing with every reason why."""
+    """A session and one assessed record per attendee, or nothing with every reason why.
+    The source (form, excel) goes into the audit entry: the log says how a record came in."""
     problems = session_problems(
         workflow,
         kind=kind,
@@ -128,19 +130,7 @@ def record_session(
     )
     session.add(held)
     session.flush()
-    for user, passed in attendees:
-        session.add(
-            TrainingRecord(
-                user_id=user.id,
-                session_id=held.id,
-                kind=kind,
-                topic=held.topic,
-                taken_on=held_on,
-                passed=passed,
-                recorded_at=clock.now(),
-            )
-        )
-        session.expire(user, ["trainings"])
+    _attend(session, held, attendees, clock)
     registers._audit(
         session,
         held,
@@ -156,8 +146,67 @@ def record_session(
         passed=sorted(u.id for u, ok in attendees if ok),
         failed=sorted(u.id for u, ok in attendees if not ok),
         materials=held.materials,
+        source=source,
     )
     return held
+
+
+def _attend(
+    session: Session, held: TrainingSession, attendees: Sequence[tuple[User, bool]], clock: Clock
+) -> None:
+    for user, passed in attendees:
+        session.add(
+            TrainingRecord(
+                user_id=user.id,
+                session_id=held.id,
+                kind=held.kind,
+                topic=held.topic,
+                taken_on=held.held_on,
+                passed=passed,
+                recorded_at=clock.now(),
+            )
+        )
+        session.expire(user, ["trainings"])
+    session.expire(held, ["records"])
+
+
+def add_attendees(
+    session: Session,
+    held: TrainingSession,
+    *,
+    workflow: Workflow,
+    attendees: Sequence[tuple[User, bool]],
+    clock: Clock,
+    actor: User | None = None,
+    source: str = "form",
+) -> None:
+    """Assessed attendees added to a session already recorded (a sign-in sheet found later),
+    checked as the whole session would be: nobody twice, nobody from outside."""
+    problems = session_problems(
+        workflow,
+        kind=held.kind,
+        topic=held.topic,
+        held_on=held.held_on,
+        trainer=held.trainer,
+        hours=held.hours,
+        attendees=[*((r.user, r.passed) for r in held.records), *attendees],
+        today=local_date(clock.now()),
+        enterprise_id=held.enterprise_id,
+    )
+    if problems:
+        raise InvalidInput(problems)
+    _attend(session, held, attendees, clock)
+    registers._audit(
+        session,
+        held,
+        held.enterprise_id,
+        actor,
+        "attend",
+        clock.now(),
+        passed=sorted(u.id for u, ok in attendees if ok),
+        failed=sorted(u.id for u, ok in attendees if not ok),
+        source=source,
+    )
 
 
 @dataclass(frozen=True)

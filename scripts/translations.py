@@ -506,6 +506,23 @@ ZH = {
     "Visit %(number)s planned.": "已计划指导服务 %(number)s。",
     "Answer saved.": "答复已保存。",
 
+    # --- training records in Excel ---
+    "Import training records": "导入培训记录",
+    "Import training records from Excel": "从 Excel 导入培训记录",
+    "Correct them and upload the file again.": "请更正后重新上传。",
+    "One row per attendee per session, under a header row with the columns 日期 培训主题 培训类别 培训人 学时 姓名 用户名 考核结果 (用户名 is needed only where two people share a name).": "每名参训人员每次培训一行，表头列为：日期 培训主题 培训类别 培训人 学时 姓名 用户名 考核结果（仅在有同名人员时需填写用户名）。",
+    "姓名 must be one of this enterprise's people or of its contractors' workers. 培训类别 is a kind of training or competence of the rule pack; 考核结果 is 合格 or 不合格.": "姓名须为本企业人员或承包单位作业人员；培训类别为现行规则中的培训或能力考核项目；考核结果填“合格”或“不合格”。",
+    "Dates like 2026-05-01, not in the future; hours more than 0 and at most %(n)s. Rows with the same date, kind, topic, trainer and hours are one session.": "日期格式如 2026-05-01，不得晚于当天；学时大于0且不超过%(n)s。日期、培训类别、培训主题、培训人和学时相同的行为同一次培训。",
+    "A row already recorded (same person, date, kind and topic) is left as it is. Every row is checked first; if any is bad, nothing is imported.": "已记录的行（同一人、日期、培训类别和主题）保持不变。先检查每一行，任何一行有误则不导入任何记录。",
+    "Download all training records as a starting file": "下载全部培训记录作为填写模板",
+    "Export %(year)s to Excel": "导出 %(year)s 年记录（Excel）",
+    "%(created)s training record(s) imported in %(sessions)s new session(s); %(unchanged)s row(s) were already recorded.": "已导入 %(created)s 条培训记录，新建 %(sessions)s 次培训；%(unchanged)s 行此前已记录。",
+    # --- a space's own emergency phone ---
+    "Printed on the warning sign. Empty: the enterprise's number, %(phone)s.": "印在警示标志上。不填则使用企业的应急电话 %(phone)s。",
+    "Printed on the warning sign.": "印在警示标志上。",
+    "(the enterprise's)": "（企业应急电话）",
+    "None: the sign leaves a blank line for one": "未设置：警示标志上留空待手写",
+    "应急电话 is the number printed on the space's warning sign; left empty, the sign prints the enterprise's.": "应急电话为印在该有限空间警示标志上的号码；不填则印企业的应急电话。",
 }
 
 

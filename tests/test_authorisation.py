@@ -83,6 +83,8 @@ MATRIX = {
     "training.new": ("GET", "/training/new", expect(KEEPERS, 200)),
     "training.record": ("POST", "/training", expect(KEEPERS, 303)),
     "training.plan": ("POST", "/training/plan", expect(KEEPERS, 303)),
+    "training.export": ("GET", "/training/export.xlsx", expect(STAFF, 200)),
+    "training.import_records": ("GET", "/training/import", expect(KEEPERS, 200)),
     "training.people": ("GET", "/people", expect(STAFF, 200)),
     "training.card": ("GET", "/people/{person}", expect(STAFF, 200)),
     "emergency.index": ("GET", "/emergency", expect(STAFF, 200)),

@@ -188,6 +188,30 @@ def test_a_valid_space_reads_names_as_people_write_them(world):
     assert data.deep is True and data.sign_placed_on.isoformat() == "2026-05-01"
 
 
+@pytest.mark.parametrize(
+    "phone",
+    ["0571-8888 0119", "(0571) 88880119", "+86 138 0000 0000", "119", "0571-88880119 转 8001"],
+)
+def test_an_emergency_phone_written_as_people_write_one_is_kept_as_written(world, phone):
+    data = ledger.validate(
+        {"code": "A", "name": "B", "industry": "light", "emergency_phone": f" {phone} "},
+        wf=WF,
+        today=world.today,
+    )
+    assert data.emergency_phone == phone
+
+
+@pytest.mark.parametrize("phone", ["找老王", "12", "0571-8888-0119-0000-0000-12345", "119abc"])
+def test_an_emergency_phone_that_is_no_phone_number_is_refused_in_both_languages(world, phone):
+    raw = {"code": "A", "name": "B", "industry": "light", "emergency_phone": phone}
+    assert errors_of(raw, world.today, "zh") == {
+        "emergency_phone": f"'{phone}' 不是电话号码（如 0571-12345678 或 13800000000）"
+    }
+    assert errors_of(raw, world.today, "en") == {
+        "emergency_phone": f"'{phone}' is not a phone number (e.g. 0571-12345678 or 13800000000)"
+    }
+
+
 @pytest.mark.parametrize("code", ["new", "import", "EXPORT.XLSX", "A/B", "A B"])
 def test_a_code_that_would_shadow_a_page_or_break_a_link_is_refused(world, code):
     assert "code" in errors_of({"code": code, "name": "x", "industry": "light"}, world.today, "zh")
@@ -409,6 +433,44 @@ def test_an_edit_is_audited_and_shown_old_to_new(app, ledger_world):
     assert "<del>WS-01</del>" not in page and "HACKED" not in page
     again = client.post("/spaces/WS-01/edit", data=form)
     assert flashes(client.get(again.headers["Location"]).get_data(as_text=True)) == ["没有修改。"]
+
+
+def test_the_form_sets_the_spaces_own_emergency_phone_for_its_sign(app, ledger_world):
+    client = signed_in(app, "admin")
+    page = client.get("/spaces/WS-01").get_data(as_text=True)
+    assert re.search(r'id="emergency-phone">0571-12345678 <span class="muted">（企业', page)
+    form = form_for(
+        name="1号污水处理池",
+        catalogue_class="sewage_pool",
+        hazards=["h2s", "o2_deficiency"],
+        isolation_measures="入口上锁\n隔离栏",
+        control_measures="作业前强制通风30分钟\n持续检测硫化氢浓度",
+        location="",
+        sign_placed_on=ledger_world.today.isoformat(),
+        deep="1",
+    )
+    before = row_counts(ledger_world.session)
+    refused = client.post("/spaces/WS-01/edit", data={**form, "emergency_phone": "找老王"})
+    assert refused.status_code == 422
+    assert "&#39;找老王&#39; 不是电话号码" in refused.get_data(as_text=True)
+    ledger_world.session.expire_all()
+    assert row_counts(ledger_world.session) == before
+
+    response = client.post("/spaces/WS-01/edit", data={**form, "emergency_phone": "0571-8888 0119"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert flashes(page) == ["WS-01 已保存：修改了 1 项。"]
+    assert 'id="emergency-phone">0571-8888 0119</dd>' in page
+    assert "<del>—</del> → 0571-8888 0119" in page  # the history, old → new
+    scan = app.test_client().get(f"/s/{ledger_world.pit.qr_token}").get_data(as_text=True)
+    assert 'href="tel:0571-88880119"' in scan  # what the sign's QR code opens
+    edit = client.get("/spaces/WS-01/edit").get_data(as_text=True)
+    assert 'name="emergency_phone" value="0571-8888 0119"' in edit
+
+    response = client.post("/spaces/WS-01/edit", data={**form, "emergency_phone": ""})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "0571-12345678 <span" in page  # back to the enterprise's number
+    ledger_world.session.expire_all()
+    assert ledger_world.pit.emergency_phone is None
 
 
 def test_readers_cannot_change_the_ledger(app, ledger_world):

@@ -104,7 +104,7 @@ def test_the_export_is_one_row_a_space_under_chinese_headers(world, keeper):
     assert sheet["A1"].value.endswith("有限空间安全管理台账")
     headers = [c.value for c in sheet[2]]
     assert headers[:6] == ["序号", "编号", "名称", "位置", "行业", "类别"]
-    assert headers[-3:] == ["警示标志设置日期", "风险告知牌设置日期", "状态"]
+    assert headers[-4:] == ["警示标志设置日期", "风险告知牌设置日期", "应急电话", "状态"]
     assert [sheet.cell(r, 2).value for r in range(3, sheet.max_row + 1)] == [
         "BT-01",
         "TK-01",
@@ -117,6 +117,7 @@ def test_the_export_is_one_row_a_space_under_chinese_headers(world, keeper):
     assert by["控制措施"] == "作业前强制通风30分钟；持续检测硫化氢浓度"
     assert by["深/浅"] == "深" and by["状态"] == "在用"
     assert isinstance(by["警示标志设置日期"], datetime) and by["风险告知牌设置日期"] is None
+    assert by["应急电话"] is None  # none of its own: the sign prints the enterprise's
 
 
 def test_the_export_follows_the_filters(world, keeper):
@@ -200,6 +201,40 @@ def test_new_codes_create_spaces_and_codes_typed_as_numbers_are_text(world, keep
     ).all()
     assert {e.data["code"] for e in creates} >= {"101", "FT-02"}
     assert all(e.actor_id == keeper.id for e in creates if e.data["code"] in {"101", "FT-02"})
+
+
+def test_a_spaces_emergency_phone_goes_out_and_comes_back_as_text(world, keeper):
+    book, sheet = sheet_of(export(world, keeper))
+    sheet.cell(row_of(sheet, "WS-01"), column("应急电话")).value = "0571-8888 0119"
+    sheet.cell(row_of(sheet, "TK-01"), column("应急电话")).value = 13800000000  # typed as a number
+    result = run_import(world, keeper, saved(book))
+    assert (result.updated, result.unchanged, result.errors) == (2, 1, [])
+    world.session.expire_all()
+    assert (world.pit.emergency_phone, world.tank.emergency_phone) == (
+        "0571-8888 0119",
+        "13800000000",
+    )
+    _, sheet = sheet_of(export(world, keeper))
+    cell = sheet.cell(row_of(sheet, "WS-01"), column("应急电话"))
+    assert (cell.value, cell.number_format) == ("0571-8888 0119", "@")
+    before = row_counts(world.session)
+    assert run_import(world, keeper, export(world, keeper)).unchanged == 3
+    assert row_counts(world.session) == before
+
+
+def test_a_bad_emergency_phone_cell_is_named_and_nothing_changes(world, keeper):
+    book, sheet = sheet_of(export(world, keeper))
+    row = row_of(sheet, "WS-01")
+    sheet.cell(row, column("应急电话")).value = "找安全科"
+    before = row_counts(world.session)
+    result = run_import(world, keeper, saved(book))
+    assert [e.text("zh") for e in result.errors] == [
+        f"第 {row} 行「应急电话」: '找安全科' 不是电话号码（如 0571-12345678 或 13800000000）"
+    ]
+    assert (
+        result.errors[0].text("en").startswith(f"Row {row}, column 'Emergency phone': '找安全科'")
+    )
+    assert row_counts(world.session) == before
 
 
 def test_columns_left_out_of_the_file_keep_what_the_ledger_has(world, keeper):

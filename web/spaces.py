@@ -3,9 +3,7 @@ Excel workbook out and in. Every staff member reads it; admin, principal and dep
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -14,7 +12,7 @@ from permit import access, ledger, ledger_excel, packs
 from permit.catalogue import catalogue, key_supervision_reasons
 from permit.clock import local_date
 from permit.engine import workflow_of
-from permit.errors import DomainError, InvalidInput, plain
+from permit.errors import DomainError, InvalidInput
 from permit.models import Enterprise, Permit, Space, User
 
 from . import clock, get_session
@@ -22,12 +20,11 @@ from .auth import me
 from .errors import notify
 from .i18n import lang
 from .roles import for_roles
+from .workbooks import SHOWN_ERRORS, download, uploaded
 
 bp = Blueprint("spaces", __name__)
 
 READERS = ("principal", "deputy", "approver", "attendant", "entrant", "rescuer", "admin")
-MAX_UPLOAD = 5 * 1024 * 1024
-SHOWN_ERRORS = 200  # a phone lists that many bad cells; the count says how many more
 RECENT_PERMITS = 5
 
 
@@ -53,6 +50,7 @@ def _form_raw(form) -> dict:
         "deep": form.get("deep", ""),
         "sign_placed_on": form.get("sign_placed_on", ""),
         "notice_board_placed_on": form.get("notice_board_placed_on", ""),
+        "emergency_phone": form.get("emergency_phone", ""),
     }
 
 
@@ -100,7 +98,14 @@ def _render_form(space: Space | None, values: dict, errors: dict, status: int = 
         labels=field_labels(),
         wf=_workflow(session, me()),
         today=_today(),
+        enterprise_phone=_enterprise_phone(),
     ), status
+
+
+def _enterprise_phone() -> str:
+    """The number a sign prints when its space has none of its own."""
+    enterprise = get_session().get(Enterprise, me().enterprise_id)
+    return (enterprise.emergency_phone or "").strip() if enterprise else ""
 
 
 def field_labels() -> dict[str, str]:
@@ -116,6 +121,7 @@ def field_labels() -> dict[str, str]:
         "deep": _("Deep or shallow"),
         "sign_placed_on": _("Warning sign placed on"),
         "notice_board_placed_on": _("Risk notice board placed on"),
+        "emergency_phone": _("Emergency phone"),
     }
 
 
@@ -203,6 +209,7 @@ def show(code: str):
         retired_because=ledger.retired_because(session, space),
         retire_refusals=ledger.retire_refusals(session, space) if keeper else [],
         may_keep=keeper,
+        enterprise_phone=_enterprise_phone(),
     )
 
 
@@ -295,12 +302,7 @@ def export():
         wf,
         title=f"{enterprise.name} 有限空间安全管理台账（{today.isoformat()}）",
     )
-    return send_file(
-        BytesIO(workbook),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"有限空间台账-{enterprise.code}-{today.isoformat()}.xlsx",
-    )
+    return download(workbook, f"有限空间台账-{enterprise.code}-{today.isoformat()}.xlsx")
 
 
 @bp.route("/spaces/import", methods=["GET", "POST"])
@@ -311,18 +313,12 @@ def import_ledger():
         return render_template("spaces/import.html", result=None, problems=[], shown=SHOWN_ERRORS)
     session = get_session()
     user = me()
-    upload = request.files.get("file")
     only_good = request.form.get("only_good") == "1"
     try:
-        data = upload.read(MAX_UPLOAD + 1) if upload else b""
-        if not data:
-            raise InvalidInput([plain("file", "请选择要导入的文件", "Choose a file to import")])
-        if len(data) > MAX_UPLOAD:
-            raise InvalidInput([plain("file", "文件超过 5 MB", "The file is larger than 5 MB")])
         result = ledger_excel.import_ledger(
             session,
             user,
-            data,
+            uploaded(request.files.get("file")),
             wf=_workflow(session, user),
             today=_today(),
             clock=clock(),

@@ -11,14 +11,16 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from permit import access, attachments, packs, training
+from permit import access, attachments, packs, training, training_excel
 from permit.clock import local_date
-from permit.errors import NotFound
+from permit.errors import InvalidInput, NotFound
 from permit.models import Enterprise, User
 
 from . import clock, get_session
 from .auth import me
 from .errors import notify
+from .i18n import lang
+from .workbooks import SHOWN_ERRORS, download, uploaded
 
 bp = Blueprint("training", __name__)
 
@@ -177,6 +179,72 @@ def plan():
     session.commit()
     notify(_("Added to the %(year)s plan.", year=item.year), "ok")
     return redirect(url_for("training.index", year=item.year), code=303)
+
+
+@bp.get("/training/export.xlsx")
+@login_required
+def export():
+    """The records of one year (or all) in the layout the import reads: a starting file."""
+    user = _staff()
+    session = get_session()
+    year = request.args.get("year", type=int)
+    enterprise = session.get(Enterprise, user.enterprise_id)
+    today = local_date(clock().now())
+    span = str(year) if year else f"截至{today.isoformat()}"
+    workbook = training_excel.write(
+        session,
+        enterprise,
+        training_excel.records(session, enterprise.id, year),
+        _workflow(user),
+        title=f"{enterprise.name} 有限空间作业安全培训记录（{span}）",
+    )
+    return download(workbook, f"培训记录-{enterprise.code}-{year or today.isoformat()}.xlsx")
+
+
+def _import_page(result=None, problems=(), status: int = 200):
+    return render_template(
+        "training/import.html",
+        result=result,
+        problems=list(problems),
+        shown=SHOWN_ERRORS,
+        max_hours=training_excel.MAX_HOURS,
+    ), status
+
+
+@bp.route("/training/import", methods=["GET", "POST"])
+@login_required
+def import_records():
+    user = _keeper()
+    if request.method == "GET":
+        return _import_page()
+    session = get_session()
+    try:
+        result = training_excel.import_records(
+            session,
+            user,
+            uploaded(request.files.get("file")),
+            wf=_workflow(user),
+            today=local_date(clock().now()),
+            clock=clock(),
+        )
+    except InvalidInput as bad:
+        session.rollback()
+        return _import_page(problems=bad.messages(lang()), status=422)
+    if not result.applied:
+        session.rollback()
+        return _import_page(result, status=422)
+    session.commit()
+    notify(
+        _(
+            "%(created)s training record(s) imported in %(sessions)s new session(s); "
+            "%(unchanged)s row(s) were already recorded.",
+            created=result.created,
+            sessions=result.sessions,
+            unchanged=result.unchanged,
+        ),
+        "ok",
+    )
+    return redirect(url_for("training.index"), code=303)
 
 
 @bp.get("/people")
