@@ -189,7 +189,8 @@ def _agreements(
     )
     if not overdue:
         query = query.where(SafetyAgreement.valid_to >= today)
-    rows = session.execute(query.order_by(SafetyAgreement.valid_to, SafetyAgreement.id).limit(limit))
+    query = query.order_by(SafetyAgreement.valid_to, SafetyAgreement.id).limit(limit)
+    rows = session.execute(query)
     return [(agreement, name) for agreement, name in rows]
 
 
