@@ -161,7 +161,8 @@ def _coverage(ctx: _Context, kinds: list[str]) -> tuple[int, dict[str, tuple[int
 
 def _kind_label(workflow: Workflow, kind: str) -> dict[str, str]:
     spec = workflow.section("training")[kind]
-    return {"zh": spec.get("short_zh", spec["zh"]), "en": spec.get("short_en", spec["en"])}
+    en = spec.get("short_en", spec["en"])
+    return {"zh": spec.get("short_zh", spec["zh"]), "en": en[:1].lower() + en[1:]}
 
 
 def _kinds(workflow: Workflow, guard: str) -> list[str]:

@@ -314,7 +314,7 @@ def penalty(pack: Pack, key: str | None) -> Mapping[str, str] | None:
             if item["key"] == key:
                 return {
                     "article": block["article"],
-                    "item": str(number),
+                    "item": "一二三四五六七八九十"[number - 1] if number <= 10 else str(number),
                     "text": item["zh"],
                     "enterprise": block["enterprise"],
                     "persons": block["persons"],

@@ -459,6 +459,21 @@ ZH = {
     "%(name)s is back on the list.": "%(name)s 已恢复。",
     "Version %(version)s recorded; it replaces the one before.": "版本 %(version)s 已登记，替代原版本。",
     "The approval tiers are saved; they decide who signs from now on.": "分级审批已保存，此后按此确定审批人。",
+    # --- compliance board ---
+    "Compliance board": "合规看板",
+    "Compliance": "合规看板",
+    "Met": "已落实",
+    "Not met": "未落实",
+    "as of %(day)s": "截至 %(day)s",
+    "Penalty exposure": "可能承担的法律责任",
+    "Enterprise": "企业",
+    "Persons responsible": "责任人员",
+    "Falling due in the next %(days)s days": "未来 %(days)s 天内到期",
+    "Calibration / inspection": "检定/校准",
+    "Training or competence expires": "培训或技能考核到期",
+    "Safety agreement expires": "安全生产管理协议到期",
+    "Next drill due": "下次应急演练",
+    "Nothing falls due in this period.": "此期间没有到期事项。",
 }
 
 
