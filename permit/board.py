@@ -618,7 +618,7 @@ def equipment(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
                     bad=True,
                     what={
                         "zh": "或".join(n["zh"] for n in names),
-                        "en": " or ".join(n["en"] for n in names),
+                        "en": " or ".join(n["en"][:1].lower() + n["en"][1:] for n in names),
                     },
                 )
             )
