@@ -355,9 +355,11 @@ def generate(sessions, clock: FixedClock, spaces: int, seed: int) -> dict[str, A
             )
         ).all()
         people, signatures, tests = [], [], []
+        entrant_of: dict[int, int] = {}
         for pid, state, tier, start in permits:
             entrant = rng.choice(entrants)
             people.append(dict(permit_id=pid, user_id=entrant, role="entrant"))
+            entrant_of[pid] = entrant
             if state == "draft":
                 continue
             signatures.append(
@@ -411,9 +413,15 @@ def generate(sessions, clock: FixedClock, spaces: int, seed: int) -> dict[str, A
                         taken_at=at,
                     )
                 )
-            entrant = people[0]["user_id"]
+            entrant = entrant_of[pid]
             entries.append(
-                dict(permit_id=pid, user_id=entrant, direction="in", at=at + timedelta(minutes=5))
+                dict(
+                    permit_id=pid,
+                    user_id=entrant,
+                    direction="in",
+                    at=at + timedelta(minutes=5),
+                    gas_test_id=gid,
+                )
             )
             if state == "closed":
                 entries.append(

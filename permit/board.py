@@ -29,7 +29,6 @@ from .models import (
     EntryLog,
     Equipment,
     EquipmentCheck,
-    GasTest,
     Permit,
     Reading,
     SafetyAgreement,
@@ -392,17 +391,15 @@ def _spaces(ctx: _Context) -> Mapping[str, int]:
     listed = cast(Space.hazards, Text)
     toxic = or_(*(listed.like(f'%"{k}"%') for k in poisoning)) if poisoning else false()
     no_isolation = func.coalesce(func.json_array_length(Space.isolation_measures), 0) == 0
-    planned = (
-        select(DisposalPlan.id)
-        .where(
-            DisposalPlan.enterprise_id == ctx.enterprise.id,
-            DisposalPlan.superseded_at.is_(None),
-            or_(
-                DisposalPlan.space_id == Space.id,
-                DisposalPlan.catalogue_class == Space.catalogue_class,
-            ),
+    # The plans in force are few (one per space or class): fetched once, matched by value.
+    plans = ctx.session.execute(
+        select(DisposalPlan.space_id, DisposalPlan.catalogue_class).where(
+            DisposalPlan.enterprise_id == ctx.enterprise.id, DisposalPlan.superseded_at.is_(None)
         )
-        .exists()
+    ).all()
+    planned = or_(
+        Space.id.in_([sid for sid, _ in plans if sid is not None]),
+        Space.catalogue_class.in_([cls for _, cls in plans if cls]),
     )
     row = ctx.session.execute(
         select(
@@ -765,47 +762,23 @@ def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
 
 
 def conditions(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
-    """Permits where someone went in before any passing gas test (先通风、再检测、后作业)."""
+    """Entries made without a fresh passing gas test taken after ventilation (先通风、再检测、
+    后作业): each check-in records the test it relied on, so one count tells."""
     mine = select(Permit.id).where(Permit.enterprise_id == ctx.enterprise.id)
-    entered = (
-        select(EntryLog.permit_id, func.min(EntryLog.at).label("first_in"))
-        .where(EntryLog.permit_id.in_(mine), EntryLog.direction == "in")
-        .group_by(EntryLog.permit_id)
-        .subquery()
-    )
-    tested = (
-        select(GasTest.permit_id, func.min(GasTest.tested_at).label("first_pass"))
-        .where(GasTest.permit_id.in_(mine), GasTest.passed.is_(True))
-        .group_by(GasTest.permit_id)
-        .subquery()
-    )
     total, untested = ctx.session.execute(
-        select(
-            func.count(),
-            _sum(or_(tested.c.first_pass.is_(None), tested.c.first_pass > entered.c.first_in)),
+        select(func.count(), _sum(EntryLog.gas_test_id.is_(None))).where(
+            EntryLog.permit_id.in_(mine), EntryLog.direction == "in"
         )
-        .select_from(entered)
-        .outerjoin(tested, tested.c.permit_id == entered.c.permit_id)
     ).one()
     if not total:
-        return (
-            [
-                _say(
-                    "尚无人员进入的作业记录",
-                    "no permit with entries on record yet",
-                    "permits.index",
-                )
-            ],
-            False,
-            False,
-        )
+        return [_say("尚无人员进入的记录", "no entry on record yet", "permits.index")], False, False
     if untested:
         return (
             [
                 _say(
-                    "{total}份有人员进入的作业中有{n}份进入前没有合格的气体检测",
-                    "{n} of {total} permits with entries had no passing gas test before the "
-                    "first entry",
+                    "{total}次进入中有{n}次没有通风后的有效合格气体检测",
+                    "{n} of {total} entries were made without a fresh passing gas test after "
+                    "ventilation",
                     "permits.index",
                     bad=True,
                     n=untested,
@@ -818,8 +791,8 @@ def conditions(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     return (
         [
             _say(
-                "{total}份有人员进入的作业均在气体检测合格后进入",
-                "all {total} permits with entries had a passing gas test first",
+                "{total}次进入均在通风后气体检测合格的有效期内",
+                "all {total} entries were made on a fresh passing gas test after ventilation",
                 "permits.index",
                 total=total,
             )

@@ -57,9 +57,7 @@ def earliest_counting(kind: str, workflow: Workflow, day: date) -> date:
     lo, hi = day - timedelta(days=4000), day + timedelta(days=1)
     while (hi - lo).days > 1:
         mid = lo + (hi - lo) // 2
-        until = valid_until(
-            TrainingRecord(kind=kind, taken_on=mid, passed=True), workflow
-        )
+        until = valid_until(TrainingRecord(kind=kind, taken_on=mid, passed=True), workflow)
         if until is not None and until >= day:
             hi = mid
         else:
@@ -126,9 +124,7 @@ def _training(
         *(
             and_(
                 TrainingRecord.kind == kind,
-                select(role.id)
-                .where(role.user_id == User.id, role.role.in_(held))
-                .exists(),
+                select(role.id).where(role.user_id == User.id, role.role.in_(held)).exists(),
             )
             for kind, held in roles.items()
         )
@@ -179,9 +175,7 @@ def _agreements(
                 later.revoked_at.is_(None),
                 or_(
                     later.valid_to > SafetyAgreement.valid_to,
-                    and_(
-                        later.valid_to == SafetyAgreement.valid_to, later.id > SafetyAgreement.id
-                    ),
+                    and_(later.valid_to == SafetyAgreement.valid_to, later.id > SafetyAgreement.id),
                 ),
             )
             .exists(),

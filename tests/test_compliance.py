@@ -368,7 +368,7 @@ def test_an_approval_signed_below_its_tier_is_unmet(world):
     assert found.evidence[0].message("en") == "1 of 2 approvals were signed below their tier"
 
 
-def test_an_entry_before_any_passing_gas_test_is_unmet(world):
+def test_an_entry_without_a_fresh_passing_gas_test_is_unmet(world):
     worked = world.working()
     world.fire(worked, "check_in", person=world.entrant.id)
     assert status(world, "conditions") == "met"
@@ -381,7 +381,9 @@ def test_an_entry_before_any_passing_gas_test_is_unmet(world):
     world.session.commit()
     found = line(world, "conditions")
     assert found.status == "not_met"
-    assert found.evidence[0].message("en").startswith("1 of 2 permits with entries")
+    assert found.evidence[0].message("en") == (
+        "1 of 2 entries were made without a fresh passing gas test after ventilation"
+    )
 
 
 def test_work_in_progress_without_a_reading_for_longer_than_the_interval_is_unmet(world):
