@@ -215,7 +215,7 @@ def _people_lines(
         evidence.append(
             _say(
                 "{total}名{who}均有有效记录",
-                "all {total} {who} hold valid records",
+                "{who} with valid records: {total} of {total}",
                 "training.people",
                 total=total,
                 who=who,
@@ -714,6 +714,7 @@ def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
         .group_by(Permit.workflow, Permit.workflow_version, Signature.tier, Signature.role)
     ).all()
     total = below = 0
+    tables: dict[tuple[str, str], Any] = {}
     for name, version, tier_name, role, count in rows:
         total += count
         try:
@@ -723,7 +724,9 @@ def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
         tier = tier_named(tier_name, wf)
         if tier is None:
             continue
-        allowed = set(tier_approvers(tier, enterprise_table(ctx.session, ctx.enterprise.id, wf))[0])
+        if wf.key not in tables:
+            tables[wf.key] = enterprise_table(ctx.session, ctx.enterprise.id, wf)
+        allowed = set(tier_approvers(tier, tables[wf.key])[0])
         allowed |= set(tier.get("floor") or tier["approvers"])
         if tier.get("floor"):
             allowed &= set(tier["floor"])
