@@ -105,6 +105,7 @@ class _Context:
     today: date
     soon: date
     spaces: Mapping[str, int] = field(default_factory=dict)
+    last_drill: date | None = None
 
 
 # -- training and competence (art. 4, 7) ---------------------------------------------------
@@ -542,7 +543,7 @@ def emergency(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
                 total=counts["total"],
             )
         )
-    last = last_drill_on(ctx.session, ctx.enterprise.id)
+    last = ctx.last_drill = last_drill_on(ctx.session, ctx.enterprise.id)
     status = drill_status(ctx.pack, last, ctx.today, ctx.enterprise.drill_period_months)
     spec = ctx.pack.section("drills")
     if status.status == "not_set":
@@ -905,6 +906,13 @@ def board(session: Session, enterprise_id: int, now: datetime, horizon_days: int
             )
         )
     upcoming = due_items(
-        session, enterprise_id, today, horizon_days, include_overdue=False, limit=UPCOMING_SHOWN
+        session,
+        enterprise_id,
+        today,
+        horizon_days,
+        include_overdue=False,
+        limit=UPCOMING_SHOWN,
+        pack=pack,
+        last_drill=ctx.last_drill,
     )
     return Board(pack=pack, today=today, horizon_days=horizon_days, lines=lines, upcoming=upcoming)

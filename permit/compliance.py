@@ -201,12 +201,15 @@ def due_items(
     *,
     include_overdue: bool = True,
     limit: int | None = None,
+    pack: Pack | None = None,
+    last_drill: date | None = None,
 ) -> list[DueItem]:
     """Everything overdue or falling due within the horizon, soonest first: equipment
     calibration / verification / inspection, each person's training and competence, contractor
     agreements, drills. Things with no date at all (never trained, never calibrated) have
-    nothing to fall due: the board reports them. `limit` keeps the soonest of each kind."""
-    pack = pack_for(session, enterprise_id, today)
+    nothing to fall due: the board reports them. `limit` keeps the soonest of each kind; a
+    caller that already knows the pack in force and the last drill passes them in."""
+    pack = pack or pack_for(session, enterprise_id, today)
     workflow = pack.workflows["confined_space"]
     until = today + timedelta(days=horizon_days)
     told = keepers(session, enterprise_id)
@@ -265,7 +268,7 @@ def due_items(
             )
         )
 
-    drill = next_drill(session, enterprise_id, pack, today)
+    drill = next_drill(session, enterprise_id, pack, today, last_drill)
     if drill is not None and drill <= until and (include_overdue or drill >= today):
         items.append(
             DueItem(
@@ -283,11 +286,13 @@ def due_items(
     return items[:limit] if limit is not None else items
 
 
-def next_drill(session: Session, enterprise_id: int, pack: Pack, today: date) -> date | None:
+def next_drill(
+    session: Session, enterprise_id: int, pack: Pack, today: date, last: date | None = None
+) -> date | None:
     """The last day the latest drill counts, by the pack's period or the enterprise's own;
     None when there is no drill or no period to count from."""
     enterprise = session.get(Enterprise, enterprise_id)
-    last = last_drill_on(session, enterprise_id)
+    last = last or last_drill_on(session, enterprise_id)
     return drill_status(pack, last, today, enterprise.drill_period_months).due_on
 
 
