@@ -34,6 +34,8 @@ class Permit(Base):
     __table_args__ = (
         UniqueConstraint("enterprise_id", "number"),
         Index("ix_permits_enterprise_state", "enterprise_id", "state"),
+        # The board groups approvals by the workflow version each permit was judged under.
+        Index("ix_permits_enterprise_workflow", "enterprise_id", "workflow", "workflow_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

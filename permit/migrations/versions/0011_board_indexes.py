@@ -1,5 +1,5 @@
 """Indexes the compliance board's aggregate queries read instead of the tables: each person's
-newest passed record per training kind, approvals by tier and role, entries with the gas test
+newest passed record per training kind, approvals by tier and role and the rules each permit was judged by, entries with the gas test
 they relied on, work in progress, equipment by standing.
 
 Revision ID: 0011
@@ -22,6 +22,7 @@ INDEXES = {
     "ix_signatures_permit_kind": ("signatures", ["permit_id", "kind", "tier", "role"]),
     "ix_entry_log_permit_direction": ("entry_log", ["permit_id", "direction", "gas_test_id"]),
     "ix_permits_enterprise_state": ("permits", ["enterprise_id", "state"]),
+    "ix_permits_enterprise_workflow": ("permits", ["enterprise_id", "workflow", "workflow_version"]),
     "ix_equipment_enterprise_status_due": ("equipment", ["enterprise_id", "status", "due_on"]),
 }
 
