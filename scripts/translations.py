@@ -523,6 +523,20 @@ ZH = {
     "(the enterprise's)": "（企业应急电话）",
     "None: the sign leaves a blank line for one": "未设置：警示标志上留空待手写",
     "应急电话 is the number printed on the space's warning sign; left empty, the sign prints the enterprise's.": "应急电话为印在该有限空间警示标志上的号码；不填则印企业的应急电话。",
+    # --- compliance board ---
+    "Compliance board": "合规看板",
+    "Compliance": "合规看板",
+    "Met": "已落实",
+    "Not met": "未落实",
+    "as of %(day)s": "截至 %(day)s",
+    "Penalty exposure": "可能承担的法律责任",
+    "Persons responsible": "责任人员",
+    "Falling due in the next %(days)s days": "未来 %(days)s 天内到期",
+    "Calibration / inspection": "检定/校准",
+    "Training or competence expires": "培训或技能考核到期",
+    "Safety agreement expires": "安全生产管理协议到期",
+    "Next drill due": "下次应急演练",
+    "Nothing falls due in this period.": "此期间没有到期事项。",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 class EntryLog(Base):
     __tablename__ = "entry_log"
+    # The board counts entries made without a fresh passing gas test (art. 12).
+    __table_args__ = (
+        Index("ix_entry_log_permit_direction", "permit_id", "direction", "gas_test_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)

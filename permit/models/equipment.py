@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .attachment import Attachment
@@ -19,7 +19,10 @@ STATUSES = (IN_SERVICE, OUT_OF_SERVICE, RETIRED)
 
 class Equipment(Base):
     __tablename__ = "equipment"
-    __table_args__ = (UniqueConstraint("enterprise_id", "serial"),)
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "serial"),
+        Index("ix_equipment_enterprise_status_due", "enterprise_id", "status", "due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, case, func, inspect, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .base import Base
@@ -21,7 +31,12 @@ if TYPE_CHECKING:
 
 class Permit(Base):
     __tablename__ = "permits"
-    __table_args__ = (UniqueConstraint("enterprise_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "number"),
+        Index("ix_permits_enterprise_state", "enterprise_id", "state"),
+        # The board groups approvals by the workflow version each permit was judged under.
+        Index("ix_permits_enterprise_workflow", "enterprise_id", "workflow", "workflow_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
@@ -184,6 +199,8 @@ class Signature(Base):
     """An e-signature: approval, rejection, finish or close, with the tier it was signed under."""
 
     __tablename__ = "signatures"
+    # The board counts approvals by tier and role (art. 11) without reading the rows.
+    __table_args__ = (Index("ix_signatures_permit_kind", "permit_id", "kind", "tier", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -40,6 +40,10 @@ class TrainingRecord(Base):
     """One assessed training of one person. Validity is computed from the rules, never stored."""
 
     __tablename__ = "training_records"
+    # The board and the reminders read each person's newest passed record per kind.
+    __table_args__ = (
+        Index("ix_training_records_user_kind_passed", "user_id", "kind", "passed", "taken_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
