@@ -459,6 +459,16 @@ ZH = {
     "%(name)s is back on the list.": "%(name)s 已恢复。",
     "Version %(version)s recorded; it replaces the one before.": "版本 %(version)s 已登记，替代原版本。",
     "The approval tiers are saved; they decide who signs from now on.": "分级审批已保存，此后按此确定审批人。",
+    # --- reminders (permit tick) ---
+    "Reminders": "提醒",
+    "Reminders: %(count)d unread": "提醒：%(count)d 条未读",
+    "Mark all read": "全部标为已读",
+    "No reminders.": "暂无提醒。",
+    "New": "新",
+    "Due %(day)s": "到期日 %(day)s",
+    "Open": "查看",
+    "Mark read": "标为已读",
+    "%(count)d reminders marked read.": "已将 %(count)d 条提醒标为已读。",
 }
 
 
