@@ -86,6 +86,7 @@ def load(folder: Path) -> Pack:
                 raise lines.error(f"penalty {penalty.get('article')} lacks '{key}'", where)
     _check_management_system(lines, raw.get("management_system"))
     _check_contractors(lines, raw.get("contractors"))
+    _check_board(lines, raw)
     return Pack(id=folder.name, path=path, raw=raw)
 
 
@@ -127,6 +128,27 @@ def _check_contractors(lines: _Lines, spec: Any) -> None:
         )
     if not str(spec.get("worker_roles_cite", "")).strip():
         raise lines.error("contractors.worker_roles has no citation", where, "worker_roles")
+
+
+def _check_board(lines: _Lines, raw: Mapping[str, Any]) -> None:
+    """The compliance board's obligations: each with its article, its label in both languages,
+    and a penalty key (if any) that names an item of the pack's [[penalties]]."""
+    items = {i["key"] for p in raw.get("penalties", []) for i in p["items"]}
+    seen = set()
+    for line in raw.get("board", []):
+        where = f'key = "{line.get("key")}"'
+        for key in ("key", "article", "zh", "en"):
+            if not str(line.get(key, "")).strip():
+                raise lines.error(f"a [[board]] obligation lacks '{key}'", where)
+        if line["key"] in seen:
+            raise lines.error(f"[[board]] obligation '{line['key']}' twice", where)
+        seen.add(line["key"])
+        if "penalty" in line and line["penalty"] not in items:
+            raise lines.error(
+                f"[[board]] '{line['key']}': penalty '{line['penalty']}' is no item of "
+                "[[penalties]]",
+                where,
+            )
 
 
 @cache

@@ -152,6 +152,9 @@ MATRIX = {
     "rules.system": ("GET", "/rules/system", expect(STAFF, 200)),
     "rules.record_system": ("POST", "/rules/system", expect(KEEPERS, 303)),
     "rules.set_tiers": ("POST", "/rules/tiers", expect({"admin"}, 303)),
+    # The compliance board: for those who answer for compliance (admin, principal, deputy and
+    # the approvers, the safety managers); the other staff and everyone else get 404.
+    "board.show": ("GET", "/board", expect(KEEPERS | {"approver"}, 200)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.

@@ -1,0 +1,26 @@
+"""The compliance board (art. 4–14): the enterprise as an expert will see it, computed from its
+own records. For the people who answer for it: the admin, the principal, the deputy and the
+approvers (safety managers) of the enterprise; everyone else gets 404."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from permit import board as compliance_board
+
+from . import clock, get_session
+from .auth import me
+from .roles import for_roles
+
+bp = Blueprint("board", __name__)
+
+READERS = ("admin", "principal", "deputy", "approver")
+
+
+@bp.get("/board")
+@login_required
+@for_roles(*READERS)
+def show():
+    found = compliance_board.board(get_session(), me().enterprise_id, clock().now())
+    return render_template("board/show.html", board=found)
