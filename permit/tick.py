@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import audit, engine
 from .alarms import latest_by_detector, silence, silent
 from .clock import Clock, local_date, local_text
+from .compliance import DueItem, due_items
 from .errors import Conflict
-from .models import DetectorSilence, Permit, Signature
+from .models import DetectorSilence, Enterprise, Permit, Signature
 from .once import insert_new
 from .reminders import Notice, remind
 from .workflow import Workflow, registry
@@ -257,6 +258,57 @@ def _flag(session, permit: Permit, wf: Workflow, detector, last_at: datetime, no
 def _due_items(
     sessions: sessionmaker[Session], clock: Clock, summary: TickSummary, horizon_days: int
 ) -> None:
-    """Filled in from the compliance board's due items."""
-    del sessions, clock, summary, horizon_days
+    now = clock.now()
+    with sessions() as session:
+        ids = list(session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+    for enterprise_id in ids:
+        with sessions() as session:
+            try:
+                made = remind_due(session, enterprise_id, now, horizon_days)
+                session.commit()
+            except OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                session.rollback()
+                summary.conflicts += 1
+                continue
+            summary.reminders += made
 
+
+# What a due item says, by its kind: (zh, en), each with its due and overdue wording.
+DUE_TEXT = {
+    "equipment": ("{subject}的检定/校准/检验", "{subject}: calibration or inspection"),
+    "training": ("{subject}的培训或技能考核", "{subject}: training or competence"),
+    "agreement": ("承包单位{subject}的安全生产管理协议", "Contractor {subject}'s safety agreement"),
+    "drill": ("{subject}", "The emergency drill"),
+}
+
+
+def due_text(item: DueItem) -> dict[str, str]:
+    zh, en = DUE_TEXT.get(item.kind, ("{subject}", "{subject}"))
+    day = item.due.isoformat()
+    if item.overdue:
+        return {"zh": zh.format(subject=item.subject) + f"已于{day}到期，已逾期",
+                "en": en.format(subject=item.subject) + f" was due on {day}: overdue"}
+    return {"zh": zh.format(subject=item.subject) + f"将于{day}到期",
+            "en": en.format(subject=item.subject) + f" falls due on {day}"}
+
+
+def remind_due(session: Session, enterprise_id: int, now: datetime, horizon_days: int) -> int:
+    """Remind the people each due item names, once per item and due date (a renewed
+    certificate has a new date, and so a new reminder); how many reminders were made."""
+    made = 0
+    items = due_items(session, enterprise_id, local_date(now), horizon_days)
+    for item in sorted(items, key=lambda i: (i.key, i.due)):
+        notice = Notice(
+            key=f"due:{item.key}:{item.due.isoformat()}",
+            kind=f"due_{item.kind}",
+            text=due_text(item),
+            article=item.article,
+            due_on=item.due,
+            overdue=item.overdue,
+            endpoint=item.endpoint,
+            args=dict(item.args),
+        )
+        made += len(remind(session, enterprise_id, item.user_ids, notice, now))
+    return made

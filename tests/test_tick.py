@@ -209,3 +209,57 @@ def test_two_ticks_at_once_make_each_change_once(world, sessions, engine):
     assert len(keys) == len(set(keys)) == len(expiring) + 2 * len(watched)
     made = sum(r.reminders for r in results)
     assert made == s.scalar(select(func.count()).select_from(Reminder))
+
+
+# -- due dates ------------------------------------------------------------------------------
+
+
+def due_reminders(session, user) -> list[Reminder]:
+    return [r for r in reminders_of(session, user) if r.kind.startswith("due_")]
+
+
+def test_what_falls_due_within_the_horizon_is_reminded_once_to_the_keepers(world, sessions):
+    from permit import registers
+
+    soon = registers.add_equipment(
+        world.session, world.enterprise, kind="gas_detector", serial="D-09", name="备用检测仪",
+        gases=["o2"], due_on=world.today + timedelta(days=30), clock=world.clock,
+    )
+    later = registers.add_equipment(
+        world.session, world.enterprise, kind="fan", serial="F-09", name="备用风机",
+        due_on=world.today + timedelta(days=31), clock=world.clock,
+    )
+    world.session.commit()
+
+    tick.tick(sessions, world.clock)
+    tick.tick(sessions, world.clock)
+
+    (told,) = due_reminders(world.session, world.principal)
+    assert told.key == f"due:equipment:{soon.id}:calibration:{soon.due_on.isoformat()}"
+    assert "D-09" in told.text["zh"] and "falls due on" in told.text["en"] and not told.overdue
+    assert (told.endpoint, told.args) == ("equipment.show", {"serial": "D-09"})
+    assert [r.key for r in due_reminders(world.session, world.deputy)] == [told.key]
+    assert due_reminders(world.session, world.attendant) == []  # not a keeper of registers
+
+    world.clock.advance(days=1)  # F-09 now falls due within the horizon; D-09 is told already
+    tick.tick(sessions, world.clock)
+    keys = [r.key for r in due_reminders(world.session, world.principal)]
+    assert keys == [told.key, f"due:equipment:{later.id}:calibration:{later.due_on.isoformat()}"]
+
+
+def test_a_renewed_due_date_is_a_new_reminder_and_an_overdue_one_says_so(world, sessions):
+    from permit import registers
+
+    item = registers.add_equipment(
+        world.session, world.enterprise, kind="fan", serial="F-08", name="旧风机",
+        due_on=world.today - timedelta(days=1), clock=world.clock,
+    )
+    world.session.commit()
+    tick.tick(sessions, world.clock)
+    (late,) = due_reminders(world.session, world.principal)
+    assert late.overdue and "已逾期" in late.text["zh"] and "overdue" in late.text["en"]
+
+    world.session.get(type(item), item.id).due_on = world.today + timedelta(days=3)
+    world.session.commit()
+    tick.tick(sessions, world.clock)
+    assert len(due_reminders(world.session, world.principal)) == 2
