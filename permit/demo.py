@@ -18,6 +18,7 @@ from . import (
     packs,
     qualification,
     registers,
+    tick,
 )
 from .clock import Clock, local_date
 from .models import Enterprise, Equipment, Permit, PermitEquipment, User
@@ -362,6 +363,12 @@ def load(session: Session, clock: Clock) -> bool:
     )
     permit("BT-01", "cleaning", "苯罐清理（已取消）", "cancelled")
     _order13_enterprise(session, clock, now)
+    # What a first `permit tick` would remind of: the keepers' bells show the overdue
+    # calibration, drill and training at once.
+    session.flush()
+    for code in (DEMO_CODE, "DEMO13"):
+        enterprise_id = session.scalar(select(Enterprise.id).where(Enterprise.code == code))
+        tick.remind_due(session, enterprise_id, clock.now(), horizon_days=30)
     return True
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Attachment, Permit, Space, User
+from permit.models import Attachment, Permit, Reminder, Space, User
 
 ROLES = [
     "principal",
@@ -152,6 +152,11 @@ MATRIX = {
     "rules.system": ("GET", "/rules/system", expect(STAFF, 200)),
     "rules.record_system": ("POST", "/rules/system", expect(KEEPERS, 303)),
     "rules.set_tiers": ("POST", "/rules/tiers", expect({"admin"}, 303)),
+    # Reminders: everyone signed in has their own; {reminder} is the principal's, which
+    # nobody else can even find.
+    "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),
+    "reminders.read": ("POST", "/reminders/{reminder}/read", expect({"principal"}, 303)),
+    "reminders.read_all": ("POST", "/reminders/read", expect(set(ROLES), 303)),
     # The compliance board: for those who answer for compliance (admin, principal, deputy and
     # the approvers, the safety managers); the other staff and everyone else get 404.
     "board.show": ("GET", "/board", expect(KEEPERS | {"approver"}, 200)),
@@ -181,6 +186,8 @@ def demo_app(make_app, sessions, clock):
         company = theirs.contractor
         worker = next(p.user for p in theirs.people if p.user.contractor_id == company.id)
         agreement = company.agreements[0]
+        principal = session.scalars(select(User).where(User.username == "principal")).one()
+        reminder = session.scalars(select(Reminder).where(Reminder.user_id == principal.id)).first()
     app = make_app(WTF_CSRF_ENABLED=False)
     return app, {
         "own": own.number,
@@ -193,6 +200,7 @@ def demo_app(make_app, sessions, clock):
         "company": company.id,
         "worker": worker.id,
         "agreement": agreement.id,
+        "reminder": reminder.id,
     }
 
 
