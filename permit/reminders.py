@@ -47,8 +47,14 @@ def remind(
     """Give each person the reminder unless they have it already, and queue a mail for those
     with an address; the ids of the reminders made. In the caller's transaction."""
     made = []
+    wanted = set(user_ids)
+    people = dict(
+        session.execute(
+            select(User.id, User.email).where(User.id.in_(wanted), User.active.is_(True))
+        ).all()
+    ) if wanted else {}
     # One order for every caller: two ticks at once wait for each other instead of deadlocking.
-    for user_id in sorted(set(user_ids)):
+    for user_id in sorted(people):  # someone who has left is not reminded
         reminder_id = insert_new(
             session,
             REMINDERS,
@@ -71,7 +77,7 @@ def remind(
         if reminder_id is None:
             continue
         made.append(reminder_id)
-        email = session.scalar(select(User.email).where(User.id == user_id))
+        email = people[user_id]
         if email:
             queue_mail(session, f"reminder:{reminder_id}", enterprise_id, user_id, email,
                        notice, now)

@@ -61,6 +61,16 @@ def test_a_permit_expires_once_its_window_is_over_and_not_before(world, sessions
     ]
 
 
+def test_someone_who_has_left_is_not_reminded(world, sessions):
+    permit = world.drive(world.permit(), "approved")
+    world.requester.active = False
+    world.session.commit()
+    world.clock.advance(hours=9)
+    assert tick.tick(sessions, world.clock).expired == [permit.number]
+    assert reminders_of(world.session, world.requester) == []
+    assert len(reminders_of(world.session, world.attendant)) == 1
+
+
 def test_a_second_tick_changes_nothing_the_first_has_done(world, sessions):
     permit = world.drive(world.permit(), "pending_approval")
     world.clock.advance(hours=9)
