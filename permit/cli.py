@@ -54,13 +54,16 @@ def logins() -> str:
 
 
 @cli.command("tick")
-@click.option("--horizon", default=30, show_default=True,
+@click.option("--horizon", default=30, show_default=True, type=click.IntRange(0, 366),
               help="Days ahead to remind of what falls due.")
 @click.option("--no-mail", is_flag=True, help="Do not send the outbox even if SMTP is set.")
 def run_tick(horizon: int, no_mail: bool) -> None:
     """Expire permits past their window, flag silent detectors, remind people of what is due;
     then send the outbox when PERMIT_SMTP_HOST is set. For cron or a timer: safe to run twice
-    at once, and on several hosts against one PostgreSQL database."""
+    at once, and on several hosts against one PostgreSQL database.
+
+    \b
+    e.g. in a crontab:  * * * * *  permit tick"""
     from . import tick
 
     clock = SystemClock()

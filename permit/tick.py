@@ -297,7 +297,7 @@ def due_text(item: DueItem) -> dict[str, str]:
 def remind_due(session: Session, enterprise_id: int, now: datetime, horizon_days: int) -> int:
     """Remind the people each due item names, once per item and due date (a renewed
     certificate has a new date, and so a new reminder); how many reminders were made."""
-    made = 0
+    made: list[tuple[int, str]] = []
     items = due_items(session, enterprise_id, local_date(now), horizon_days)
     for item in sorted(items, key=lambda i: (i.key, i.due)):
         notice = Notice(
@@ -310,5 +310,18 @@ def remind_due(session: Session, enterprise_id: int, now: datetime, horizon_days
             endpoint=item.endpoint,
             args=dict(item.args),
         )
-        made += len(remind(session, enterprise_id, item.user_ids, notice, now))
-    return made
+        for reminder_id in remind(session, enterprise_id, item.user_ids, notice, now):
+            made.append((reminder_id, notice.key))
+    if made:  # last in the transaction: the chain's head is locked only once the rows are in
+        audit.append(
+            session,
+            enterprise_id=enterprise_id,
+            actor_id=None,
+            actor_role="system",
+            subject_type="reminders",
+            subject_id=None,
+            event="remind",
+            data={"reminders": [i for i, _ in made], "keys": sorted({k for _, k in made})},
+            at=now,
+        )
+    return len(made)

@@ -249,6 +249,7 @@ def test_what_falls_due_within_the_horizon_is_reminded_once_to_the_keepers(world
     assert "D-09" in told.text["zh"] and "falls due on" in told.text["en"] and not told.overdue
     assert (told.endpoint, told.args) == ("equipment.show", {"serial": "D-09"})
     assert [r.key for r in due_reminders(world.session, world.deputy)] == [told.key]
+    assert audit_count(world.session, "remind") == 1  # the second tick made none
     assert due_reminders(world.session, world.attendant) == []  # not a keeper of registers
 
     world.clock.advance(days=1)  # F-09 now falls due within the horizon; D-09 is told already
@@ -273,3 +274,19 @@ def test_a_renewed_due_date_is_a_new_reminder_and_an_overdue_one_says_so(world, 
     world.session.commit()
     tick.tick(sessions, world.clock)
     assert len(due_reminders(world.session, world.principal)) == 2
+
+
+def test_the_demo_keepers_start_with_the_overdue_items_on_their_bell(session, clock, sessions):
+    from permit import demo
+    from permit.models import User
+
+    demo.load(session, clock)
+    session.commit()
+    principal = session.scalars(select(User).where(User.username == "principal")).one()
+    attendant = session.scalars(select(User).where(User.username == "attendant")).one()
+    kinds = sorted(r.kind for r in reminders_of(session, principal))
+    assert kinds == ["due_drill", "due_equipment", "due_training"]
+    assert all(r.overdue for r in reminders_of(session, principal))
+    assert reminders_of(session, attendant) == []
+    tick.tick(sessions, clock)  # the first real tick adds none of these again
+    assert sorted(r.kind for r in reminders_of(session, principal)) == kinds
