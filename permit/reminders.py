@@ -3,6 +3,7 @@ count), and mailed through the outbox when they have an address."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,13 +14,16 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .clock import Clock
-from .errors import NotFound
+from .errors import InvalidInput, NotFound, plain
 from .models import OutboxMessage, Reminder, User
 from .once import insert_new
 
 REMINDERS = Reminder.__table__
 OUTBOX = OutboxMessage.__table__
 SHOWN = 200  # the newest reminders listed on the page
+# One @, something on both sides and a dot in the domain: enough to catch a typo; whether
+# the address reaches anyone only the mail server can tell (its failures are kept).
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 
 @dataclass(frozen=True)
@@ -188,3 +192,28 @@ def _audit_read(session: Session, user: User, ids: list[int], now: datetime) -> 
         data={"reminders": ids},
         at=now,
     )
+
+
+def set_email(session: Session, user: User, raw: str, *, clock: Clock) -> str | None:
+    """The person's own address for reminder mail; empty stops the mail. A malformed one is
+    refused and nothing changes."""
+    email = (raw or "").strip()
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        raise InvalidInput(
+            [plain("email_invalid", "电子邮箱地址无效：{value}", "Not an e-mail address: {value}",
+                   value=email[:80])]
+        )
+    user.email = email or None
+    session.flush()
+    audit.append(
+        session,
+        enterprise_id=user.enterprise_id,
+        actor_id=user.id,
+        actor_role="user",
+        subject_type="users",
+        subject_id=user.id,
+        event="set_email",
+        data={"email": user.email},
+        at=clock.now(),
+    )
+    return user.email

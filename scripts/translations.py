@@ -484,6 +484,10 @@ ZH = {
     "Open": "查看",
     "Mark read": "标为已读",
     "%(count)d reminders marked read.": "已将 %(count)d 条提醒标为已读。",
+    "E-mail for reminders": "接收提醒的电子邮箱",
+    "Leave it empty to get reminders here only.": "留空则只在本系统内提醒。",
+    "Reminders will be mailed to %(email)s.": "提醒将发送至 %(email)s。",
+    "Reminders will not be mailed.": "提醒不再发送邮件。",
 }
 
 

@@ -157,6 +157,8 @@ MATRIX = {
     "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),
     "reminders.read": ("POST", "/reminders/{reminder}/read", expect({"principal"}, 303)),
     "reminders.read_all": ("POST", "/reminders/read", expect(set(ROLES), 303)),
+    # Each person sets their own address (an empty form: no mail).
+    "reminders.set_email": ("POST", "/reminders/email", expect(set(ROLES), 303)),
     # The compliance board: for those who answer for compliance (admin, principal, deputy and
     # the approvers, the safety managers); the other staff and everyone else get 404.
     "board.show": ("GET", "/board", expect(KEEPERS | {"approver"}, 200)),

@@ -101,3 +101,37 @@ def test_reading_a_reminder_needs_the_forms_csrf_token(make_app, world, overdue,
     assert client.post(f"/reminders/{mine.id}/read", data={"csrf_token": token}).status_code == 303
     world.session.expire_all()
     assert world.session.get(Reminder, mine.id).read_at == world.clock.now()
+
+
+def test_each_person_sets_their_own_address_for_reminder_mail(app, world):
+    client = signed_in(app, "attendant", lang="en")
+    answer = client.post("/reminders/email", data={"email": " attendant@example.com "})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Reminders will be mailed to attendant@example.com." in page
+    assert 'value="attendant@example.com"' in page
+    world.session.expire_all()
+    assert world.attendant.email == "attendant@example.com"
+    assert world.entrant.email is None
+
+    client.post("/reminders/email", data={"email": ""})
+    world.session.expire_all()
+    assert world.attendant.email is None
+
+
+@pytest.mark.parametrize("bad", ["attendant", "a@b", "a b@example.com", "@example.com",
+                                 "x" * 250 + "@example.com"])
+def test_a_malformed_address_is_refused_in_the_users_language_and_changes_nothing(
+    app, world, bad
+):
+    from .helpers import row_counts
+
+    world.attendant.email = "kept@example.com"
+    world.session.commit()
+    before = row_counts(world.session)
+    client = signed_in(app, "attendant")
+    answer = client.post("/reminders/email", data={"email": bad})
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/reminders")
+    assert "电子邮箱地址无效" in client.get("/reminders").get_data(as_text=True)
+    world.session.expire_all()
+    assert world.attendant.email == "kept@example.com"
+    assert row_counts(world.session) == before

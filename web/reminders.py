@@ -3,7 +3,7 @@ the page that lists them, each linking to what it is about."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -53,6 +53,20 @@ def read_all():
     session.commit()
     if count:
         notify(_("%(count)d reminders marked read.", count=count), "ok")
+    return redirect(url_for("reminders.index"), 303)
+
+
+@bp.post("/reminders/email")
+@login_required
+def set_email():
+    g.back = url_for("reminders.index")
+    session = get_session()
+    email = reminders.set_email(session, me(), request.form.get("email", ""), clock=clock())
+    session.commit()
+    if email:
+        notify(_("Reminders will be mailed to %(email)s.", email=email), "ok")
+    else:
+        notify(_("Reminders will not be mailed."), "info")
     return redirect(url_for("reminders.index"), 303)
 
 
