@@ -78,7 +78,7 @@ def attendant_today(session: Session, user: User, now: datetime) -> list[Permit]
         now.astimezone(local_zone()).date(), datetime.min.time(), tzinfo=local_zone()
     )
     end = start + timedelta(days=1)
-    final = ("closed", "cancelled")
+    final = ("closed", "cancelled", "expired")
     return list(
         session.scalars(
             visible_permits(user)

@@ -55,6 +55,63 @@ def logins() -> str:
     )
 
 
+@cli.command("tick")
+@click.option("--horizon", default=30, show_default=True, type=click.IntRange(0, 366),
+              help="Days ahead to remind of what falls due.")
+@click.option("--no-mail", is_flag=True, help="Do not send the outbox even if SMTP is set.")
+def run_tick(horizon: int, no_mail: bool) -> None:
+    """Expire permits past their window, flag silent detectors, remind people of what is due;
+    then send the outbox when PERMIT_SMTP_HOST is set. For cron or a timer: safe to run twice
+    at once, and on several hosts against one PostgreSQL database.
+
+    \b
+    e.g. in a crontab:  * * * * *  permit tick"""
+    from . import tick
+
+    clock = SystemClock()
+    engine = db.make_engine()
+    try:
+        db.check_migrated(engine)
+        sessions = db.session_factory(engine)
+        summary = tick.tick(sessions, clock, horizon_days=horizon)
+        for line in summary.lines():
+            click.echo(line)
+        if not no_mail:
+            _send_mail(sessions, clock, quiet_without_smtp=True)
+    finally:
+        engine.dispose()
+
+
+@cli.command("send-mail")
+def send_mail() -> None:
+    """Send the outbox now through the SMTP server of PERMIT_SMTP_HOST (…_PORT, …_FROM,
+    …_USER, …_PASSWORD, …_STARTTLS=1)."""
+    engine = db.make_engine()
+    try:
+        db.check_migrated(engine)
+        _send_mail(db.session_factory(engine), SystemClock(), quiet_without_smtp=False)
+    finally:
+        engine.dispose()
+
+
+def _send_mail(sessions, clock, *, quiet_without_smtp: bool) -> None:
+    from . import outbox
+
+    try:
+        config = outbox.SmtpConfig.from_env()
+    except ValueError as bad:
+        raise click.ClickException(str(bad)) from bad
+    if config is None:
+        if quiet_without_smtp:
+            click.echo("mail: not sent (PERMIT_SMTP_HOST is not set)")
+            return
+        raise click.ClickException("PERMIT_SMTP_HOST is not set: no SMTP server to send through")
+    done = outbox.drain(sessions, clock, config)
+    click.echo(f"mail: {len(done.sent)} sent, {len(done.failed)} failed (kept, retried later)")
+    for message_id, error in done.failed.items():
+        click.echo(f"  message {message_id}: {error}", err=True)
+
+
 @cli.group("audit")
 def audit_group() -> None:
     """The hash-chained audit log."""

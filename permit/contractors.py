@@ -21,7 +21,7 @@ from .models.enterprise import role_label
 from .packs import Pack
 from .workflow import Workflow
 
-FINAL_STATES = ("closed", "cancelled")
+FINAL_STATES = ("closed", "cancelled", "expired")
 MIN_PASSWORD = 8
 
 
@@ -108,7 +108,8 @@ def worker_roles(pack: Pack) -> list[str]:
 
 
 def open_permits(session: Session, **where: Any) -> list[str]:
-    """Numbers of the permits not yet closed or cancelled, for a company or a person."""
+    """Numbers of the permits not yet over (closed, cancelled, expired), for a company or
+    a person."""
     query = select(Permit.number).where(Permit.state.not_in(FINAL_STATES))
     if "contractor_id" in where:
         query = query.where(Permit.contractor_id == where["contractor_id"])

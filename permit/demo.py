@@ -20,6 +20,7 @@ from . import (
     packs,
     qualification,
     registers,
+    tick,
 )
 from .clock import Clock, local_date
 from .models import Enterprise, Equipment, Permit, PermitEquipment, User
@@ -365,6 +366,12 @@ def load(session: Session, clock: Clock) -> bool:
     permit("BT-01", "cleaning", "苯罐清理（已取消）", "cancelled")
     ent13 = _order13_enterprise(session, clock, now)
     _jurisdiction(session, ent, ent13, users, clock)
+    # What a first `permit tick` would remind of: the keepers' bells show the overdue
+    # calibration, drill and training at once.
+    session.flush()
+    for code in (DEMO_CODE, "DEMO13"):
+        enterprise_id = session.scalar(select(Enterprise.id).where(Enterprise.code == code))
+        tick.remind_due(session, enterprise_id, clock.now(), horizon_days=30)
     return True
 
 

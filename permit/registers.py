@@ -95,6 +95,7 @@ def add_user(
     password: str | None = None,
     contractor: Contractor | None = None,
     phone: str | None = None,
+    email: str | None = None,
     actor: User | None = None,
     actor_role: str | None = None,
 ) -> User:
@@ -104,6 +105,7 @@ def add_user(
         username=username,
         name=name,
         phone=phone,
+        email=email,
         password_hash=hash_password(password) if password else None,
         created_at=clock.now(),
     )
@@ -121,6 +123,7 @@ def add_user(
         username=username,
         roles=sorted(str(r) for r in roles),
         contractor=contractor.id if contractor else None,
+        **({"email": email} if email else {}),
     )
     return user
 

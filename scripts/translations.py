@@ -537,6 +537,20 @@ ZH = {
     "Safety agreement expires": "安全生产管理协议到期",
     "Next drill due": "下次应急演练",
     "Nothing falls due in this period.": "此期间没有到期事项。",
+    # --- reminders (permit tick) ---
+    "Reminders": "提醒",
+    "Reminders: %(count)d unread": "提醒：%(count)d 条未读",
+    "Mark all read": "全部标为已读",
+    "No reminders.": "暂无提醒。",
+    "New": "新",
+    "Due %(day)s": "到期日 %(day)s",
+    "Open": "查看",
+    "Mark read": "标为已读",
+    "%(count)d reminders marked read.": "已将 %(count)d 条提醒标为已读。",
+    "E-mail for reminders": "接收提醒的电子邮箱",
+    "Leave it empty to get reminders here only.": "留空则只在本系统内提醒。",
+    "Reminders will be mailed to %(email)s.": "提醒将发送至 %(email)s。",
+    "Reminders will not be mailed.": "提醒不再发送邮件。",
 }
 
 

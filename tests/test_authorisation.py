@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Attachment, FindingPhoto, Inspection, Permit, Space, User
+from permit.models import Attachment, FindingPhoto, Inspection, Permit, Reminder, Space, User
 
 from .helpers import row_counts
 
@@ -198,6 +198,13 @@ MATRIX = {
         "/inspections/{visit}/checkpoints/6/answer",
         expect(KEEPERS, 303),
     ),
+    # Reminders: everyone signed in has their own; {reminder} is the principal's, which
+    # nobody else can even find.
+    "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),
+    "reminders.read": ("POST", "/reminders/{reminder}/read", expect({"principal"}, 303)),
+    "reminders.read_all": ("POST", "/reminders/read", expect(set(ROLES), 303)),
+    # Each person sets their own address (an empty form: no mail).
+    "reminders.set_email": ("POST", "/reminders/email", expect(set(ROLES), 303)),
     # The compliance board: for those who answer for compliance (admin, principal, deputy and
     # the approvers, the safety managers); the other staff and everyone else get 404.
     "board.show": ("GET", "/board", expect(KEEPERS | {"approver"}, 200)),
@@ -229,6 +236,8 @@ def demo_app(make_app, sessions, clock):
         agreement = company.agreements[0]
         visit = session.scalars(select(Inspection)).first()
         photo = session.scalars(select(FindingPhoto)).first()
+        principal = session.scalars(select(User).where(User.username == "principal")).one()
+        reminder = session.scalars(select(Reminder).where(Reminder.user_id == principal.id)).first()
     app = make_app(WTF_CSRF_ENABLED=False)
     return app, {
         "own": own.number,
@@ -243,6 +252,7 @@ def demo_app(make_app, sessions, clock):
         "agreement": agreement.id,
         "visit": visit.number,
         "photo": photo.id,
+        "reminder": reminder.id,
     }
 
 

@@ -113,6 +113,37 @@ def test_approval_is_refused_once_the_window_is_over(world):
     assert "window_not_over" in refused(world, permit, "approve")
 
 
+def test_a_permit_expires_only_once_its_window_is_over(world):
+    permit = world.drive(world.permit(), "approved")
+    assert "window_over" in refused(world, permit, "expire")
+    world.clock.advance(hours=9)
+    world.fire(permit, "expire")
+    assert permit.state == "expired"
+
+
+def test_nobody_expires_a_permit_by_hand_not_even_its_attendant(world):
+    permit = world.drive(world.permit(), "approved")
+    world.clock.advance(hours=9)
+    assert "by_clock" in refused(world, permit, "expire", actor=world.attendant)
+
+
+def test_a_suspended_permit_with_people_inside_never_expires(world):
+    permit = world.working()
+    world.fire(permit, "check_in", person=world.entrant.id)
+    world.fire(permit, "suspend")
+    world.clock.advance(hours=9)
+    assert "nobody_inside" in refused(world, permit, "expire")
+    world.fire(permit, "check_out", person=world.entrant.id)
+    world.fire(permit, "expire")
+    assert (permit.state, permit.headcount) == ("expired", 0)
+
+
+def test_work_in_progress_is_not_expired_by_the_clock(world):
+    permit = world.working()
+    world.clock.advance(hours=9)
+    assert "wrong_state" in refused(world, permit, "expire")
+
+
 def test_work_starts_only_within_the_approved_window(world):
     now = world.clock.now()
     permit = world.permit(

@@ -15,8 +15,9 @@ reasons as blocked_by. After every step the database itself, read afresh, must s
    workflow's validity before; after an interruption longer than the workflow allows, that
    test was taken after the last person came out;
 2. the attendant is never an entrant of a submitted permit, and never in its entry log;
-3. nobody comes out who did not go in, nobody is inside once the work is closing, closed or
-   cancelled, and a closed permit was signed off by its attendant with its isolation restored;
+3. nobody comes out who did not go in, nobody is inside once the work is closing, closed,
+   cancelled or expired (only the clock expires a permit, once its window is over), and a
+   closed permit was signed off by its attendant with its isolation restored;
 4. every approval (and closure) was signed by an active person of the enterprise holding an
    approver role of the permit's risk tier, or authorised in writing where the tier allows;
    an approval never by the requester, and never once the window is over;
@@ -58,7 +59,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from permit import audit, db, readings, registers
+from permit import audit, db, readings, registers, tick
 from permit.clock import FixedClock, local_date
 from permit.engine import apply as apply_event
 from permit.engine import blocked_by, workflow_of
@@ -592,10 +593,20 @@ class PermitMachine(RuleBasedStateMachine):
         assert result.state == (moves[state] if result.moved else state), (state, result)
         self.expect = ("readings", permit_id, result.moved)
 
+    @rule(hours=st.integers(0, 10))
+    def time_passes(self, hours):
+        """Hours pass and `permit tick` runs: it may expire permits past their window."""
+        self.clock.advance(hours=hours)
+        done = tick.tick(self.Session, self.clock)
+        self.stats["ticks"] += 1
+        self.stats["expired by a tick"] += len(done.expired)
+        self.expect = ("tick", done)
+
     @rule(data=st.data(), steps=st.integers(1, 6))
     def happy_path(self, data, steps):
         """The next steps of one permit's work, by the right person with valid data."""
-        live = [pid for pid in self.permit_ids if self.state_of[pid] not in ("closed", "cancelled")]
+        final = ("closed", "cancelled", "expired")
+        live = [pid for pid in self.permit_ids if self.state_of[pid] not in final]
         if live:
             self.walk(data, data.draw(st.sampled_from(live), label="permit"), steps)
 
@@ -720,6 +731,16 @@ class PermitMachine(RuleBasedStateMachine):
             state = snap["permits"][(permit_id,)].state
             self.state_of[permit_id] = state
             self.reached.add(state)
+        elif expect and expect[0] == "tick":
+            done = expect[1]
+            new = [snap["audit_entries"][k]
+                   for k in set(snap["audit_entries"]) - set(self.seen["audit_entries"])]
+            expired = sorted(snap["permits"][(e.subject_id,)].number
+                             for e in new if e.event == "expire")
+            assert expired == sorted(done.expired), (expired, done.expired)
+            for permit in snap["permits"].values():
+                self.state_of[permit.id] = permit.state
+                self.reached.add(permit.state)
         elif expect:
             _, event, permit_id = expect
             new = set(snap["audit_entries"]) - set(self.seen["audit_entries"])
@@ -856,8 +877,12 @@ class PermitMachine(RuleBasedStateMachine):
 
         # 3. nobody is left inside once the work is over; a closed permit was signed off by
         # its attendant and has its isolation restored.
-        if permit.state in ("closing", "closed", "cancelled"):
+        if permit.state in ("closing", "closed", "cancelled", "expired"):
             assert inside == set(), (pid, permit.state, inside)
+        # 3b. only the clock expires a permit, and only once its window is over.
+        for e in moves:
+            if e.event == "expire":
+                assert e.actor_id is None and e.at >= permit.window_end, (pid, e.at)
         if permit.state == "closed":
             assert permit.isolation_restored_at is not None, pid
             assert any(

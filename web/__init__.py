@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         i18n,
         inspections,
         permits,
+        reminders,
         rules,
         scan,
         signs,
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    reminders.init_app(app)
     for module in (
         auth,
         permits,

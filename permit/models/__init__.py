@@ -21,8 +21,9 @@ from .inspection import (
 from .ledger import Space, new_qr_token
 from .login import LoginFailure
 from .management import ApprovalTable, ManagementDocument
-from .monitoring import Alarm, ReadingBatch
+from .monitoring import Alarm, DetectorSilence, ReadingBatch
 from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signature
+from .reminders import OutboxMessage, Reminder
 from .rules import Authorisation, RulePackChoice
 from .signs import ScanMiss, SignToken
 from .training import TrainingPlanItem, TrainingRecord, TrainingSession
@@ -41,6 +42,9 @@ __all__ = [
     "Attachment",
     "IdempotencyKey",
     "ReadingBatch",
+    "DetectorSilence",
+    "Reminder",
+    "OutboxMessage",
     "AuditEntry",
     "AuditHead",
     "Authorisation",

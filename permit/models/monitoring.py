@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -49,3 +49,19 @@ class Alarm(Base):
     readings_over: Mapped[int] = mapped_column(default=1)  # of this gas and detector, in the batch
     permit_state: Mapped[str] = mapped_column(String(30))  # when it was raised
     moved_to: Mapped[str | None] = mapped_column(String(30))  # the state the alarm moved it to
+
+
+class DetectorSilence(Base):
+    """A detector that was reporting on a working permit and then fell silent for longer than
+    the pack's silence (art. 13: continuous monitoring). One row per silence: it is keyed by
+    the last reading before it, so a tick that runs again records nothing new, and a detector
+    that reports again and then falls silent once more is recorded once more."""
+
+    __tablename__ = "detector_silences"
+    __table_args__ = (UniqueConstraint("permit_id", "detector_id", "last_reading_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
+    detector_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"))
+    last_reading_at: Mapped[datetime]
+    flagged_at: Mapped[datetime]

@@ -101,6 +101,13 @@ def by_monitoring(ctx: Context) -> Params:
 
 
 @guard
+def by_clock(ctx: Context) -> Params:
+    """Expiry is the clock's (permit.tick fires it with no actor): nobody presses it."""
+    if ctx.actor is not None:
+        yield {}
+
+
+@guard
 def approver_not_requester(ctx: Context) -> Params:
     if ctx.actor is not None and ctx.actor.id == ctx.permit.requester_id:
         yield {}
@@ -133,6 +140,13 @@ def window_valid(ctx: Context) -> Params:
 def window_not_over(ctx: Context) -> Params:
     if ctx.permit.window_end is None or ctx.permit.window_end <= ctx.now:
         yield {}
+
+
+@guard
+def window_over(ctx: Context) -> Params:
+    end = ctx.permit.window_end
+    if end is None or end > ctx.now:
+        yield {"end": local_text(end)}
 
 
 @guard

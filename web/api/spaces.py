@@ -11,7 +11,7 @@ from .. import clock, get_session
 from . import bp, documents
 from .exchange import document, person, requires_bearer
 
-OPEN = ("closed", "cancelled")
+OPEN = ("closed", "cancelled", "expired")
 
 
 def _workflow(user):

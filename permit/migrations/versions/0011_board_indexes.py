@@ -3,14 +3,14 @@ newest passed record per training kind, approvals by tier and role and the rules
 they relied on, work in progress, equipment by standing.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
