@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -32,11 +35,10 @@ class FixedClock:
         self._now = moment
 
 
-def local_zone():
-    """Where the work happens: dates on certificates and training records are local dates."""
-    import os
-    from zoneinfo import ZoneInfo
-
+@cache
+def local_zone() -> ZoneInfo:
+    """Where the work happens: dates on certificates and training records are local dates.
+    A setting of the installation (PERMIT_TZ), read once per process."""
     return ZoneInfo(os.environ.get("PERMIT_TZ", "Asia/Shanghai"))
 
 

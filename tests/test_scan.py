@@ -267,3 +267,26 @@ def test_a_connection_the_database_dropped_costs_the_scanner_nothing(app, world,
     response = scan(app, world.pit.qr_token)
     assert response.status_code == 200
     assert status_of(response.get_data(as_text=True)) == ["working"]
+
+
+def test_the_prepared_read_answers_exactly_as_sqlalchemy_would(app, world, engine, clock):
+    """The scan's statement runs on the driver's cursor with the types' own processors: the
+    rows must be what SQLAlchemy itself returns, dates, flags and lists included."""
+    from datetime import timedelta
+
+    from permit import scan as scanning
+
+    permit = world.working()
+    world.fire(permit, "check_in", person=world.entrant.id)
+    params = {
+        "remote": "198.51.100.7",
+        "since": clock.now() - timedelta(minutes=10),
+        "token": world.pit.qr_token,
+        "day": clock.now().date(),
+    }
+    with engine.connect() as conn:
+        fast = scanning._prepared(conn).all(conn, params)
+        slow = conn.execute(scanning._SCAN, params).all()
+    assert [tuple(r) for r in fast] == [tuple(r) for r in slow]
+    assert fast[0].number == permit.number and fast[0].headcount == 1
+    assert fast[0].tested_at.tzinfo is not None and fast[0].passed is True

@@ -52,15 +52,18 @@ TOO_MANY = """<!doctype html>
 """
 
 
+# Live status: never from a cache. Neither search engines nor the pages a visitor goes on to
+# may learn the token from this page.
+HEADERS = (
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Robots-Tag", "noindex"),
+)
+
+
 def _answer(body: str, status: int, **headers: str) -> Response:
-    response = Response(body, status=status, mimetype="text/html")
-    # Live status: never from a cache. Neither search engines nor the pages a visitor goes
-    # on to may learn the token from this page.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.headers.update(headers)
-    return response
+    return Response(body, status=status, headers=[*HEADERS, *headers.items()])
 
 
 @bp.get("/s/<token>")
