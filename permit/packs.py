@@ -162,7 +162,8 @@ def _check_evidence(lines: _Lines, raw: Mapping[str, Any]) -> None:
         if not isinstance(entry.get("checkpoint"), int):
             raise lines.error("an [[evidence]] entry lacks its checkpoint number", "[[evidence]]")
         if not str(entry.get("article", "")).strip():
-            raise lines.error(f"[[evidence]] checkpoint {entry['checkpoint']} has no article", where)
+            number = entry["checkpoint"]
+            raise lines.error(f"[[evidence]] checkpoint {number} has no article", where)
         if "penalty" in entry and entry["penalty"] not in items:
             raise lines.error(
                 f"[[evidence]] checkpoint {entry['checkpoint']}: penalty '{entry['penalty']}' is "
@@ -171,7 +172,7 @@ def _check_evidence(lines: _Lines, raw: Mapping[str, Any]) -> None:
             )
         numbers.append(entry["checkpoint"])
     if numbers != list(range(1, len(numbers) + 1)):
-        raise lines.error("[[evidence]] checkpoints are numbered 1, 2, 3 … in order", "[[evidence]]")
+        raise lines.error("[[evidence]] checkpoints are numbered 1, 2, … in order", "[[evidence]]")
 
 
 @cache
