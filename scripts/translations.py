@@ -474,6 +474,12 @@ ZH = {
     "Safety agreement expires": "安全生产管理协议到期",
     "Next drill due": "下次应急演练",
     "Nothing falls due in this period.": "此期间没有到期事项。",
+    # --- consultation form evidence ---
+    "Evidence for the consultation form": "现场会诊表证据",
+    "Records satisfy it": "记录显示符合",
+    "Records show a problem": "记录显示存在问题",
+    "No record kept here": "系统中无记录",
+    "What this enterprise's own records show for each checkpoint of the expert's on-site consultation form. The expert decides the finding.": "本企业在系统中的记录对专家现场会诊表各项会诊要点的显示情况，结论由专家判定。",
 }
 
 
