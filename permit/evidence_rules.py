@@ -764,10 +764,11 @@ def approval_tier(ctx: Ctx) -> Found:
             False,
             False,
         )
+    tables: dict[tuple[str, str], Any] = {}
     below = [
         (name, version, tier, role, count)
         for name, version, tier, role, count in groups
-        if board.signed_below(ctx.session, ctx.enterprise.id, name, version, tier, role)
+        if board.signed_below(ctx.session, ctx.enterprise.id, name, version, tier, role, tables)
     ]
     if not below:
         return Found(
