@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    distinct,
     func,
     literal,
     literal_column,
@@ -109,14 +108,18 @@ def _worked() -> Any:
 
 
 def _permit_numbers(ctx: Ctx, *where: Any) -> list[str]:
-    return list(
-        ctx.session.scalars(
-            select(Permit.number)
-            .where(_reviewed(ctx), *where)
-            .order_by(Permit.window_start.desc(), Permit.id.desc())
-            .limit(ctx.examples)
-        )
-    )
+    return _permits_counted(ctx, *where)[1]
+
+
+def _permits_counted(ctx: Ctx, *where: Any) -> tuple[int, list[str]]:
+    """How many reviewed permits meet the conditions, and the latest few of them: one query."""
+    rows = ctx.session.execute(
+        select(Permit.number, func.count().over())
+        .where(_reviewed(ctx), *where)
+        .order_by(Permit.window_start.desc(), Permit.id.desc())
+        .limit(ctx.examples)
+    ).all()
+    return (int(rows[0][1]) if rows else 0), [number for number, _ in rows]
 
 
 def _active_spaces(ctx: Ctx) -> Any:
@@ -686,18 +689,32 @@ def untrained_on_permits(ctx: Ctx) -> Found:
         checks.append(and_(named.c.role.in_(roles), ~held))
     if not checks:
         return Found([], False, False)
-    base = (
+    found = (
         select(named.c.user_id, Permit.number, Permit.window_start)
         .join(Permit, Permit.id == named.c.permit_id)
         .where(or_(*checks))
+        .subquery()
     )
-    people = ctx.session.scalar(select(func.count(distinct(named.c.permit_id))).select_from(named))
-    total = ctx.session.scalar(select(func.count(distinct(Permit.id))).where(reviewed))
-    found = base.subquery()
-    named_n, permits_n = ctx.session.execute(
-        select(func.count(distinct(found.c.user_id)), func.count(distinct(found.c.number)))
-    ).one()
-    if not named_n:
+    # One pass: per person, their latest such permit; over all, how many people and times.
+    per_person = (
+        select(
+            found.c.user_id,
+            func.max(found.c.window_start).label("latest"),
+            func.max(found.c.number).label("number"),
+            func.count().over().label("people"),
+            func.sum(func.count()).over().label("times"),
+        )
+        .group_by(found.c.user_id)
+        .subquery()
+    )
+    rows = ctx.session.execute(
+        select(User.id, User.name, per_person.c.number, per_person.c.people, per_person.c.times)
+        .join(User, User.id == per_person.c.user_id)
+        .order_by(per_person.c.latest.desc(), User.id)
+        .limit(ctx.examples)
+    ).all()
+    if not rows:
+        total = ctx.session.scalar(select(func.count()).where(reviewed))
         return Found(
             [
                 _say(
@@ -710,27 +727,22 @@ def untrained_on_permits(ctx: Ctx) -> Found:
                 )
             ],
             False,
-            bool(people),
+            bool(total),
         )
-    rows = ctx.session.execute(
-        select(User.id, User.name, found.c.number)
-        .join(User, User.id == found.c.user_id)
-        .order_by(found.c.window_start.desc(), found.c.number)
-        .limit(ctx.examples)
-    ).all()
+    people, times = int(rows[0].people), int(rows[0].times)
     return Found(
         [
             _say(
-                "近{months}个月有{n}人在{p}份作业审批单上参与作业时无有效培训：{who}",
-                "{n} people took part in work without valid training on {p} permits in the "
-                "last {months} months: {who}",
+                "近{months}个月有{n}人参与作业时无有效培训（共{times}人次）：{who}",
+                "{n} people took part in work without valid training in the last {months} "
+                "months ({times} times in all): {who}",
                 "permits.show",
                 ("number", rows[0][2]),
                 bad=True,
-                n=named_n,
-                p=permits_n,
+                n=people,
+                times=times,
                 months=ctx.months,
-                who=_list([f"{name}（{number}）" for _, name, number in rows], permits_n),
+                who=_list([f"{row.name}（{row.number}）" for row in rows], people),
             )
         ],
         True,
@@ -926,10 +938,9 @@ def _no_work(ctx: Ctx) -> Found:
 
 
 def _permit_line(ctx: Ctx, condition: Any, total: int, zh: str, en: str) -> Evidence | None:
-    n = ctx.session.scalar(select(func.count()).where(_reviewed(ctx), _worked(), condition))
+    n, numbers = _permits_counted(ctx, _worked(), condition)
     if not n:
         return None
-    numbers = _permit_numbers(ctx, _worked(), condition)
     return _say(
         "{total}份进入作业的审批单中有{n}份" + zh + "：{numbers}",
         "{n} of {total} permits worked under " + en + ": {numbers}",
@@ -1052,14 +1063,15 @@ def monitoring_gaps(ctx: Ctx) -> Found:
         .join(Permit, Permit.id == EntryLog.permit_id)
         .where(_reviewed(ctx))
         .group_by(EntryLog.permit_id, Permit.state)
-        .subquery()
+        .having(func.min(case((EntryLog.direction == "in", EntryLog.at))).is_not(None))
+        .cte("work")
     )
     points = union_all(
         select(Reading.permit_id.label("permit_id"), Reading.taken_at.label("at"))
         .join(work, work.c.permit_id == Reading.permit_id)
         .where(Reading.taken_at > work.c.first_in, Reading.taken_at < work.c.last_at),
-        select(work.c.permit_id, work.c.first_in).where(work.c.first_in.is_not(None)),
-        select(work.c.permit_id, work.c.last_at).where(work.c.first_in.is_not(None)),
+        select(work.c.permit_id, work.c.first_in),
+        select(work.c.permit_id, work.c.last_at),
     ).subquery()
     lagged = select(
         points.c.permit_id,
@@ -1075,12 +1087,24 @@ def monitoring_gaps(ctx: Ctx) -> Found:
         .group_by(lagged.c.permit_id)
         .subquery()
     )
-    total = ctx.session.scalar(
-        select(func.count()).select_from(work).where(work.c.first_in.is_not(None))
-    )
-    if not total:
+    # Every permit worked under, the silent ones first: the totals ride on the first rows.
+    rows = ctx.session.execute(
+        select(
+            Permit.number,
+            silent.c.longest,
+            func.count().over().label("total"),
+            func.count(silent.c.permit_id).over().label("n"),
+        )
+        .select_from(work)
+        .join(Permit, Permit.id == work.c.permit_id)
+        .outerjoin(silent, silent.c.permit_id == work.c.permit_id)
+        .order_by(silent.c.longest.is_(None), silent.c.longest.desc(), Permit.number)
+        .limit(ctx.examples)
+    ).all()
+    if not rows:
         return _no_work(ctx)
-    n = ctx.session.scalar(select(func.count()).select_from(silent)) or 0
+    total, n = int(rows[0].total), int(rows[0].n)
+    rows = [row for row in rows if row.longest is not None]
     minutes = f"{interval / 60:g}"
     if not n:
         return Found(
@@ -1097,12 +1121,6 @@ def monitoring_gaps(ctx: Ctx) -> Found:
             False,
             True,
         )
-    rows = ctx.session.execute(
-        select(Permit.number, silent.c.longest)
-        .join(silent, silent.c.permit_id == Permit.id)
-        .order_by(silent.c.longest.desc(), Permit.number)
-        .limit(ctx.examples)
-    ).all()
     return Found(
         [
             _say(
@@ -1110,13 +1128,13 @@ def monitoring_gaps(ctx: Ctx) -> Found:
                 "{n} of {total} permits worked under went over {minutes} min without a gas "
                 "reading while people were in: {numbers}",
                 "permits.show",
-                ("number", rows[0][0]),
+                ("number", rows[0].number),
                 bad=True,
                 n=n,
                 total=total,
                 minutes=minutes,
                 numbers=_list(
-                    [f"{number}（{float(longest) / 60:.0f} min）" for number, longest in rows], n
+                    [f"{row.number}（{float(row.longest) / 60:.0f} min）" for row in rows], n
                 ),
             )
         ],
