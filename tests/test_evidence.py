@@ -21,6 +21,7 @@ from permit import (
 )
 from permit import evidence as form
 from permit.models import PermitPerson, Signature
+from permit.workflow import WorkflowError
 
 from .factories import World
 
@@ -447,3 +448,43 @@ def test_the_prefill_costs_the_same_number_of_queries_for_more_records(kept):
         kept.working()
     kept.session.commit()
     assert queries() == before
+
+
+# -- the data ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pack", ["draft-2023", "order13-2024"])
+def test_every_shipped_pack_gives_each_of_the_20_checkpoints_its_article(pack):
+    entries = packs.packs()[pack].section("evidence")
+    assert [e["checkpoint"] for e in entries] == list(range(1, 21))
+    assert all(e["article"].startswith("003" if pack == DRAFT else "令13") for e in entries)
+    assert [p["number"] for p in form.checkpoints()] == list(range(1, 21))
+
+
+def test_a_pack_that_skips_a_checkpoint_is_refused(tmp_path):
+    source = packs.packs()[DRAFT].path.read_text(encoding="utf-8")
+    folder = tmp_path / DRAFT
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        source.replace("checkpoint = 20", "checkpoint = 21"), encoding="utf-8"
+    )
+    with pytest.raises(WorkflowError, match=r"checkpoints are numbered 1, 2, … in order"):
+        packs.load(folder)
+
+
+def test_a_checkpoint_naming_an_unknown_rule_is_refused(tmp_path, monkeypatch):
+    broken = tmp_path / "evidence.toml"
+    broken.write_text(
+        form.SPEC_PATH.read_text(encoding="utf-8").replace(
+            'rules = ["ledger"]', 'rules = ["ledger", "guesswork"]'
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(form, "SPEC_PATH", broken)
+    form.spec.cache_clear()
+    try:
+        with pytest.raises(WorkflowError, match=r"checkpoint 5: unknown rule \['guesswork'\]"):
+            form.spec()
+    finally:
+        monkeypatch.undo()
+        form.spec.cache_clear()
