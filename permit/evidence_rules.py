@@ -64,6 +64,7 @@ class Ctx(_Context):
     months: int = 12
     examples: int = 3
     memo: dict[str, Found] = field(default_factory=dict)
+    worked: Mapping[str, int] | None = None
 
     @property
     def postgres(self) -> bool:
@@ -108,18 +109,15 @@ def _worked() -> Any:
 
 
 def _permit_numbers(ctx: Ctx, *where: Any) -> list[str]:
-    return _permits_counted(ctx, *where)[1]
-
-
-def _permits_counted(ctx: Ctx, *where: Any) -> tuple[int, list[str]]:
-    """How many reviewed permits meet the conditions, and the latest few of them: one query."""
-    rows = ctx.session.execute(
-        select(Permit.number, func.count().over())
-        .where(_reviewed(ctx), *where)
-        .order_by(Permit.window_start.desc(), Permit.id.desc())
-        .limit(ctx.examples)
-    ).all()
-    return (int(rows[0][1]) if rows else 0), [number for number, _ in rows]
+    """The latest few reviewed permits that meet the conditions (the count is known)."""
+    return list(
+        ctx.session.scalars(
+            select(Permit.number)
+            .where(_reviewed(ctx), *where)
+            .order_by(Permit.window_start.desc(), Permit.id.desc())
+            .limit(ctx.examples)
+        )
+    )
 
 
 def _active_spaces(ctx: Ctx) -> Any:
@@ -918,8 +916,45 @@ def permit_contents(ctx: Ctx) -> Found:
     return Found(lines, any(line.bad for line in lines), True)
 
 
-def _worked_count(ctx: Ctx) -> int:
-    return ctx.session.scalar(select(func.count()).where(_reviewed(ctx), _worked())) or 0
+def _unconfirmed() -> Any:
+    """No control measure confirmed item by item at the briefing (art. 12)."""
+    return ~(
+        select(PermitCheck.id)
+        .where(PermitCheck.permit_id == Permit.id, PermitCheck.event == "brief")
+        .exists()
+    )
+
+
+def _unbriefed() -> Any:
+    return (
+        select(PermitPerson.id)
+        .where(
+            PermitPerson.permit_id == Permit.id,
+            PermitPerson.role == "entrant",
+            PermitPerson.briefed_at.is_(None),
+        )
+        .exists()
+    )
+
+
+def _unventilated() -> Any:
+    return Permit.ventilation_started_at.is_(None)
+
+
+def _worked_counts(ctx: Ctx) -> Mapping[str, int]:
+    """The permits worked under in the period and, of them, how many lack each record the
+    briefing and ventilation rules read: one pass, shared by those rules."""
+    if ctx.worked is None:
+        row = ctx.session.execute(
+            select(
+                func.count().label("total"),
+                _sum(_unconfirmed()).label("unconfirmed"),
+                _sum(_unbriefed()).label("unbriefed"),
+                _sum(_unventilated()).label("unventilated"),
+            ).where(_reviewed(ctx), _worked())
+        ).one()
+        ctx.worked = {k: int(v or 0) for k, v in row._mapping.items()}
+    return ctx.worked
 
 
 def _no_work(ctx: Ctx) -> Found:
@@ -937,10 +972,12 @@ def _no_work(ctx: Ctx) -> Found:
     )
 
 
-def _permit_line(ctx: Ctx, condition: Any, total: int, zh: str, en: str) -> Evidence | None:
-    n, numbers = _permits_counted(ctx, _worked(), condition)
+def _permit_line(ctx: Ctx, key: str, condition: Any, zh: str, en: str) -> Evidence | None:
+    counts = _worked_counts(ctx)
+    n, total = counts[key], counts["total"]
     if not n:
         return None
+    numbers = _permit_numbers(ctx, _worked(), condition)
     return _say(
         "{total}份进入作业的审批单中有{n}份" + zh + "：{numbers}",
         "{n} of {total} permits worked under " + en + ": {numbers}",
@@ -954,35 +991,25 @@ def _permit_line(ctx: Ctx, condition: Any, total: int, zh: str, en: str) -> Evid
 
 
 def briefings(ctx: Ctx) -> Found:
-    total = _worked_count(ctx)
+    total = _worked_counts(ctx)["total"]
     if not total:
         return _no_work(ctx)
-    confirmed = (
-        select(PermitCheck.id)
-        .where(PermitCheck.permit_id == Permit.id, PermitCheck.event == "brief")
-        .exists()
-    )
-    unbriefed = (
-        select(PermitPerson.id)
-        .where(
-            PermitPerson.permit_id == Permit.id,
-            PermitPerson.role == "entrant",
-            PermitPerson.briefed_at.is_(None),
-        )
-        .exists()
-    )
     lines = [
         line
         for line in (
             _permit_line(
                 ctx,
-                ~confirmed,
-                total,
+                "unconfirmed",
+                _unconfirmed(),
                 "没有逐项确认管控措施的记录",
                 "had no item-by-item confirmation",
             ),
             _permit_line(
-                ctx, unbriefed, total, "有作业人员未确认安全交底", "had an entrant not briefed"
+                ctx,
+                "unbriefed",
+                _unbriefed(),
+                "有作业人员未确认安全交底",
+                "had an entrant not briefed",
             ),
         )
         if line is not None
@@ -1144,15 +1171,11 @@ def monitoring_gaps(ctx: Ctx) -> Found:
 
 
 def ventilation(ctx: Ctx) -> Found:
-    total = _worked_count(ctx)
+    total = _worked_counts(ctx)["total"]
     if not total:
         return Found([], False, False)
     line = _permit_line(
-        ctx,
-        Permit.ventilation_started_at.is_(None),
-        total,
-        "没有机械通风记录",
-        "had no ventilation record",
+        ctx, "unventilated", _unventilated(), "没有机械通风记录", "had no ventilation record"
     )
     if line is None:
         line = _say(
