@@ -385,8 +385,8 @@ def contractors(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
 # -- the ledger (art. 8, 9, 14) -------------------------------------------------------------
 
 
-def _spaces(ctx: _Context) -> Mapping[str, int]:
-    """One pass over the enterprise's active spaces: every count the ledger lines need."""
+def space_conditions(ctx: _Context) -> dict[str, Any]:
+    """The ledger's shortcomings as conditions on a space, for counting and for examples."""
     poisoning = [k for k, h in ctx.workflow.section("hazards").items() if h.get("poisoning")]
     # Hazards are a JSON list of keys: a key appears in its text as "key", on either backend.
     listed = cast(Space.hazards, Text)
@@ -402,14 +402,22 @@ def _spaces(ctx: _Context) -> Mapping[str, int]:
         Space.id.in_([sid for sid, _ in plans if sid is not None]),
         Space.catalogue_class.in_([cls for _, cls in plans if cls]),
     )
+    return {
+        "no_hazards": func.coalesce(func.json_array_length(Space.hazards), 0) == 0,
+        "no_sign": Space.sign_placed_on.is_(None),
+        "toxic": toxic,
+        "toxic_open": and_(toxic, no_isolation),
+        "no_plan": ~planned,
+    }
+
+
+def _spaces(ctx: _Context) -> Mapping[str, int]:
+    """One pass over the enterprise's active spaces: every count the ledger lines need."""
+    conditions = space_conditions(ctx)
     row = ctx.session.execute(
         select(
             func.count().label("total"),
-            _sum(func.coalesce(func.json_array_length(Space.hazards), 0) == 0).label("no_hazards"),
-            _sum(Space.sign_placed_on.is_(None)).label("no_sign"),
-            _sum(toxic).label("toxic"),
-            _sum(and_(toxic, no_isolation)).label("toxic_open"),
-            _sum(~planned).label("no_plan"),
+            *(_sum(condition).label(name) for name, condition in conditions.items()),
         ).where(Space.enterprise_id == ctx.enterprise.id, Space.retired_at.is_(None))
     ).one()
     return {k: int(v or 0) for k, v in row._mapping.items()}
@@ -703,6 +711,36 @@ def equipment(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
 # -- permits (art. 11, 12, 13) --------------------------------------------------------------
 
 
+def signed_below(
+    session: Session,
+    enterprise_id: int,
+    name: str,
+    version: str,
+    tier_name: str,
+    role: str,
+    tables: dict[tuple[str, str], Any] | None = None,
+) -> bool:
+    """Whether an approval signed in this role is below what the tier of that workflow version
+    accepts (under the enterprise's own tier table, and the tier's floor where the pack sets
+    one). An unknown workflow or tier is not judged. `tables` keeps the enterprise's tier
+    tables read so far, so a caller judging many groups reads each once."""
+    try:
+        wf = get_workflow(name, version)
+    except LookupError:
+        return False
+    tier = tier_named(tier_name, wf)
+    if tier is None:
+        return False
+    tables = {} if tables is None else tables
+    if wf.key not in tables:
+        tables[wf.key] = enterprise_table(session, enterprise_id, wf)
+    allowed = set(tier_approvers(tier, tables[wf.key])[0])
+    allowed |= set(tier.get("floor") or tier["approvers"])
+    if tier.get("floor"):
+        allowed &= set(tier["floor"])
+    return not (role in allowed or (role == "authorised" and tier.get("written_authorisation")))
+
+
 def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     """Approvals signed by someone whose role the permit's tier does not accept (the tier's
     floor where the pack sets one): grouped by workflow version, tier and role."""
@@ -718,22 +756,8 @@ def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     tables: dict[tuple[str, str], Any] = {}
     for name, version, tier_name, role, count in rows:
         total += count
-        try:
-            wf = get_workflow(name, version)
-        except LookupError:
-            continue
-        tier = tier_named(tier_name, wf)
-        if tier is None:
-            continue
-        if wf.key not in tables:
-            tables[wf.key] = enterprise_table(ctx.session, ctx.enterprise.id, wf)
-        allowed = set(tier_approvers(tier, tables[wf.key])[0])
-        allowed |= set(tier.get("floor") or tier["approvers"])
-        if tier.get("floor"):
-            allowed &= set(tier["floor"])
-        if role in allowed or (role == "authorised" and tier.get("written_authorisation")):
-            continue
-        below += count
+        if signed_below(ctx.session, ctx.enterprise.id, name, version, tier_name, role, tables):
+            below += count
     if not total:
         return [_say("尚无审批记录", "no approval on record yet", "permits.index")], False, False
     if below:

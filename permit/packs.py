@@ -87,6 +87,7 @@ def load(folder: Path) -> Pack:
     _check_management_system(lines, raw.get("management_system"))
     _check_contractors(lines, raw.get("contractors"))
     _check_board(lines, raw)
+    _check_evidence(lines, raw)
     return Pack(id=folder.name, path=path, raw=raw)
 
 
@@ -149,6 +150,29 @@ def _check_board(lines: _Lines, raw: Mapping[str, Any]) -> None:
                 "[[penalties]]",
                 where,
             )
+
+
+def _check_evidence(lines: _Lines, raw: Mapping[str, Any]) -> None:
+    """The consultation form's checkpoints: each numbered once, in order, with the article it
+    relates to and a penalty key (if any) that names an item of the pack's [[penalties]]."""
+    items = {i["key"] for p in raw.get("penalties", []) for i in p["items"]}
+    numbers = []
+    for entry in raw.get("evidence", []):
+        where = f"checkpoint = {entry.get('checkpoint')}"
+        if not isinstance(entry.get("checkpoint"), int):
+            raise lines.error("an [[evidence]] entry lacks its checkpoint number", "[[evidence]]")
+        if not str(entry.get("article", "")).strip():
+            number = entry["checkpoint"]
+            raise lines.error(f"[[evidence]] checkpoint {number} has no article", where)
+        if "penalty" in entry and entry["penalty"] not in items:
+            raise lines.error(
+                f"[[evidence]] checkpoint {entry['checkpoint']}: penalty '{entry['penalty']}' is "
+                "no item of [[penalties]]",
+                where,
+            )
+        numbers.append(entry["checkpoint"])
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise lines.error("[[evidence]] checkpoints are numbered 1, 2, … in order", "[[evidence]]")
 
 
 @cache

@@ -551,6 +551,12 @@ ZH = {
     "Leave it empty to get reminders here only.": "留空则只在本系统内提醒。",
     "Reminders will be mailed to %(email)s.": "提醒将发送至 %(email)s。",
     "Reminders will not be mailed.": "提醒不再发送邮件。",
+    # --- consultation form evidence ---
+    "Evidence for the consultation form": "现场会诊表证据",
+    "Records satisfy it": "记录显示符合",
+    "Records show a problem": "记录显示存在问题",
+    "No record kept here": "系统中无记录",
+    "What this enterprise's own records show for each checkpoint of the expert's on-site consultation form. The expert decides the finding.": "本企业在系统中的记录对专家现场会诊表各项会诊要点的显示情况，结论由专家判定。",
 }
 
 

@@ -208,6 +208,7 @@ MATRIX = {
     # The compliance board: for those who answer for compliance (admin, principal, deputy and
     # the approvers, the safety managers); the other staff and everyone else get 404.
     "board.show": ("GET", "/board", expect(KEEPERS | {"approver"}, 200)),
+    "board.evidence": ("GET", "/board/evidence", expect(KEEPERS | {"approver"}, 200)),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.

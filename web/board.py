@@ -8,6 +8,9 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from permit import board as compliance_board
+from permit import evidence as consultation
+from permit.clock import local_date
+from permit.compliance import pack_for
 
 from . import clock, get_session
 from .auth import me
@@ -24,3 +27,17 @@ READERS = ("admin", "principal", "deputy", "approver")
 def show():
     found = compliance_board.board(get_session(), me().enterprise_id, clock().now())
     return render_template("board/show.html", board=found)
+
+
+@bp.get("/board/evidence")
+@login_required
+@for_roles(*READERS)
+def evidence():
+    """What the enterprise's records show for each checkpoint of the expert's form (000)."""
+    now = clock().now()
+    session = get_session()
+    found = consultation.evidence(session, me().enterprise_id, local_date(now), now)
+    pack = pack_for(session, me().enterprise_id, local_date(now))
+    return render_template(
+        "board/evidence.html", points=list(found.values()), pack=pack, today=local_date(now)
+    )
