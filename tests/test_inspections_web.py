@@ -191,3 +191,25 @@ def test_the_principal_accepts_and_answers_problems_through_the_web(vw, app):
         vw.session.scalars(select(Finding).where(Finding.checkpoint == 5)).one().answer
         == "台账已补齐"
     )
+
+
+def test_each_checkpoint_opens_with_what_the_enterprises_records_show(vw, app):
+    """Item 4 of the issue: the form is pre-filled with the evidence from the visited
+    enterprise's own records, checkpoint by checkpoint; the expert still decides."""
+    import re
+
+    from permit import evidence
+
+    visit = vw.drive(vw.plan(), "consultation")
+    vw.session.commit()
+    page = signed_in(app, "expert").get(f"/inspections/{visit.number}/form")
+    html = page.get_data(as_text=True)
+    shown = dict(re.findall(r'id="cp-(\d+)".*?data-evidence="(\w+)"', html, re.S))
+    expected = evidence.evidence(vw.session, visit.enterprise_id, local_date(vw.clock.now()))
+    assert {int(k): v for k, v in shown.items()} == {n: e.status for n, e in expected.items()}
+    assert len(shown) == 20
+    ledger = expected[5].lines[0].message("zh")
+    assert ledger in html  # the lines themselves, in the user's language
+    assert "企业在本系统中的记录显示" in html
+    # nothing on the form is chosen for the expert: the finding stays theirs
+    assert 'name="result-5" value="meets" checked' not in html

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from permit import engine, inspections, jurisdictions
+from permit import engine, evidence, inspections, jurisdictions
 from permit.clock import local_date
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Enterprise, Inspection, User
@@ -214,14 +214,17 @@ def form(number: str):
     if not inspections.on_team(visit, user):
         raise NotFound([])
     wf = engine.workflow_of(visit)
+    today = local_date(clock().now())
     return render_template(
         "inspections/form.html",
         visit=visit,
         wf=wf,
         checkpoints=inspections.checkpoints(wf),
         findings={f.checkpoint: f for f in inspections.findings_of(session, visit)},
+        # What the enterprise's own records show for each checkpoint: the expert decides.
+        evidence=evidence.evidence(session, visit.enterprise_id, today, clock().now()),
         editable=visit.state in inspections.EDITABLE,
-        today=local_date(clock().now()),
+        today=today,
     )
 
 
