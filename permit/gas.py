@@ -165,13 +165,18 @@ def judge(reading: Mapping[str, Any], workflow: Workflow) -> Judged:
     assert unit is not None
     value = float(reading["value"])
     converted = convert(value, unit, limits.limit_unit, gas, workflow)
+    point = reading.get("point") or ""
+    return Judged(gas, point, value, unit, converted, limits.limit_unit, _passes(converted, limits))
+
+
+def _passes(converted: float, limits: _Limits) -> bool:
+    """Within the gas's limits, each bound strict or inclusive as the pack says."""
     passed = True
     if (low := limits.low) is not None:
         passed &= converted > low.value if low.strict else converted >= low.value
     if (high := limits.high) is not None:
         passed &= converted < high.value if high.strict else converted <= high.value
-    point = reading.get("point") or ""
-    return Judged(gas, point, value, unit, converted, limits.limit_unit, passed)
+    return passed
 
 
 class _Scale(NamedTuple):
@@ -218,11 +223,7 @@ def judge_plain(reading: Mapping[str, Any], workflow: Workflow) -> Judged | None
     limits = _limits(workflow)[gas]
     value = float(value)
     converted = convert(value, scale.unit, limits.limit_unit, gas, workflow)
-    passed = True
-    if (low := limits.low) is not None:
-        passed &= converted > low.value if low.strict else converted >= low.value
-    if (high := limits.high) is not None:
-        passed &= converted < high.value if high.strict else converted <= high.value
+    passed = _passes(converted, limits)
     return Judged(gas, point, value, scale.unit, converted, limits.limit_unit, passed)
 
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from permit.errors import Conflict, DomainError, InvalidInput, NotFound, plain
 
 from .api import problems
+from .api.exchange import has_nul
 from .i18n import lang
 
 KEPT_MESSAGES = 3
@@ -27,24 +28,16 @@ def wants_json() -> bool:
     return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
-def _has_nul(values) -> bool:
-    return any("\x00" in v for v in values if isinstance(v, str))
-
-
-def _carries_nul(fields) -> bool:
-    """Whether a query string or form carries a NUL in a name or in any of a name's values."""
-    return _has_nul(fields.keys()) or any(_has_nul(values) for values in fields.listvalues())
-
-
 def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters() -> None:
         """No database keeps a NUL in text (PostgreSQL refuses one outright): a request that
         carries one in its address, query or form is refused before any view reads it, and
         nothing changes. An address with a NUL names nothing: 404."""
-        if _has_nul((request.view_args or {}).values()):
+        if has_nul(list((request.view_args or {}).values())):
             raise NotFound([])
-        if _carries_nul(request.args) or (request.method == "POST" and _carries_nul(request.form)):
+        fields = [request.args, request.form] if request.method == "POST" else [request.args]
+        if any(has_nul([*f.keys(), *f.listvalues()]) for f in fields):
             raise InvalidInput(
                 [plain("nul", "文本中不能含有 NUL 字符", "Text may not contain NUL characters")]
             )

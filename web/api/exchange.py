@@ -41,13 +41,14 @@ def document(body: Any, status: int = 200, headers: dict[str, str] | None = None
     return Response(text, status=status, mimetype=JSON, headers=headers)
 
 
-def _has_nul(value: Any) -> bool:
+def has_nul(value: Any) -> bool:
+    """Whether a string, or any string in a nest of lists and dicts, holds a NUL."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(has_nul(v) for v in value)
     return False
 
 
@@ -59,7 +60,7 @@ def json_body() -> dict[str, Any]:
             [plain("json_body", "请求体须为 JSON 对象", "The request body must be a JSON object")]
         )
     # JSON writes a NUL inside a string as \u0000: only such a body needs the walk
-    if b"\\u0000" in request.get_data() and _has_nul(body):  # no database keeps a NUL
+    if b"\\u0000" in request.get_data() and has_nul(body):  # no database keeps a NUL
         raise InvalidInput(
             [plain("nul", "文本中不能含有 NUL 字符", "Text may not contain NUL characters")]
         )
