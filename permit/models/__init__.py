@@ -11,6 +11,7 @@ from .entry import EntryLog
 from .equipment import Equipment, EquipmentCertificate, EquipmentCheck
 from .gas import GasTest, Reading
 from .inspection import (
+    Campaign,
     Finding,
     FindingPhoto,
     Inspection,
@@ -31,6 +32,7 @@ from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 __all__ = [
     "Finding",
     "FindingPhoto",
+    "Campaign",
     "Inspection",
     "InspectionAttendee",
     "InspectionMember",

@@ -27,6 +27,21 @@ class Jurisdiction(Base):
     created_at: Mapped[datetime]
 
 
+class Campaign(Base):
+    """A regulator's expert-guidance campaign (专家指导服务) in one jurisdiction over a period:
+    the visits it plans, its monthly briefs (工作简报) and its summary report (总结报告)."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
 class Inspection(Base):
     """One visit to one enterprise, run by the engine like a permit (workflow `visit`)."""
 
@@ -36,6 +51,7 @@ class Inspection(Base):
     number: Mapped[str] = mapped_column(String(40), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     workflow: Mapped[str] = mapped_column(String(40))
     workflow_version: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(30), index=True)
@@ -109,9 +125,15 @@ class Finding(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     suggestion: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date | None]
+    responsible: Mapped[str] = mapped_column(String(120), default="")  # who rectifies it
     answer: Mapped[str] = mapped_column(Text, default="")  # the enterprise's rectification reply
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 回头看: the team's judgement of the rectification; not_fixed flags it for enforcement.
+    followup: Mapped[str | None] = mapped_column(String(20))  # fixed / not_fixed
+    followup_note: Mapped[str] = mapped_column(Text, default="")
+    followed_up_at: Mapped[datetime | None]
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -128,6 +150,9 @@ class FindingPhoto(Base):
     finding_id: Mapped[int] = mapped_column(ForeignKey("inspection_findings.id"), index=True)
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
     resized_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    # problem: taken by the team at the consultation; answer: the enterprise's evidence of
+    # the rectification.
+    kind: Mapped[str] = mapped_column(String(20), default="problem")
     added_at: Mapped[datetime]
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
