@@ -86,8 +86,8 @@ class OversightWorld(VisitWorld):
         """Campaign A: a visit to BJ1 at the follow-up with three problems (one judged fixed,
         one not fixed, one not judged yet) and one to BJ5 notified; outside any campaign, a
         visit to BJ1 planned; one in 萧山区 which 滨江区 never counts; campaign B: none."""
-        self.campaign_a = self.campaign("2026年专家指导服务")
-        self.campaign_b = self.campaign("2026年回头看专项")
+        self.campaign_a = self.campaign("第一批专家指导服务")
+        self.campaign_b = self.campaign("回头看专项")
         first = self.visit()
         first.campaign_id = self.campaign_a.id
         self.drive(first, "consultation")
@@ -171,7 +171,7 @@ def test_key_supervision_spaces_are_counted_per_enterprise_and_per_category(ow):
 def test_visits_are_counted_by_campaign_and_state_for_this_year(ow):
     found = board(ow)
     campaigns = {c.name: c for c in found.campaigns}
-    a, b, none = campaigns["2026年专家指导服务"], campaigns["2026年回头看专项"], campaigns[None]
+    a, b, none = campaigns["第一批专家指导服务"], campaigns["回头看专项"], campaigns[None]
     assert dict(a.by_state) == {"follow_up": 1, "notified": 1}
     assert (a.total, a.done) == (2, 1)
     assert (b.total, b.done) == (0, 0)  # a campaign with nothing planned yet still shows
