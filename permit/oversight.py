@@ -192,6 +192,9 @@ class Board:
     campaigns: list[CampaignVisits]
     visit_states: list[str]  # the visit workflow's states, in its order
     plan: list[Target]
+    # With open problems, the rules covering them or not (a visit may predate a change of
+    # pack): the most urgent first.
+    troubled: list[EnterpriseLine]
 
     @property
     def year(self) -> int:
@@ -202,7 +205,8 @@ class Board:
         return sum(c.count for c in self.categories)
 
     def total(self, name: str) -> int:
-        return sum(getattr(e, name) for e in self.enterprises)
+        """A problem count over every enterprise with open problems."""
+        return sum(getattr(e, name) for e in self.troubled)
 
     @property
     def visits(self) -> int:
@@ -211,9 +215,6 @@ class Board:
     @property
     def visits_done(self) -> int:
         return sum(c.done for c in self.campaigns)
-
-    def visits_in(self, state: str) -> int:
-        return sum(c.by_state[state] for c in self.campaigns)
 
 
 # -- building it -----------------------------------------------------------------------------
@@ -243,6 +244,10 @@ def board(session: Session, user: User, now: datetime, code: str | None = None) 
         campaigns=campaigns,
         visit_states=list(wf.states),
         plan=enforcement_plan(covered),
+        troubled=sorted(
+            (e for e in lines.values() if e.open_problems),
+            key=lambda e: (-e.flagged, -e.overdue, -e.open_problems, e.code),
+        ),
     )
 
 
