@@ -160,19 +160,21 @@ class Scope:
 def scope_of(session: Session, enterprise: Enterprise, on: date) -> Scope:
     """Derived from the enterprise's industry and its rule pack's scope (art. 2): never typed."""
     pack = packs.packs()[packs.pack_in_force(session, enterprise.id, on)]
+    return scope_under(pack, enterprise.industry)
+
+
+def scope_under(pack: packs.Pack, industry_key: str) -> Scope:
+    """Whether a pack's scope (art. 2) covers an industry, and the article that says so."""
     spec = pack.section("scope")
-    names = catalogue().industries.get(enterprise.industry, {})
-    industry = {
-        "zh": names.get("zh", enterprise.industry),
-        "en": names.get("en", enterprise.industry),
-    }
-    if enterprise.industry in spec.get("excluded", []):
+    names = catalogue().industries.get(industry_key, {})
+    industry = {"zh": names.get("zh", industry_key), "en": names.get("en", industry_key)}
+    if industry_key in spec.get("excluded", []):
         template = {
             "zh": "不适用：{industry}属于排除的领域",
             "en": "Not covered: {industry} is an excluded sector",
         }
         return Scope(False, Reason("scope", spec["cite"], template, {"industry": industry}))
-    if enterprise.industry in spec["industries"]:
+    if industry_key in spec["industries"]:
         template = {"zh": "适用：{industry}", "en": "Covered: {industry}"}
         return Scope(True, Reason("scope", spec["cite"], template, {"industry": industry}))
     template = {

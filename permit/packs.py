@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from . import audit, gas
@@ -88,6 +88,7 @@ def load(folder: Path) -> Pack:
     _check_contractors(lines, raw.get("contractors"))
     _check_board(lines, raw)
     _check_evidence(lines, raw)
+    _check_enforcement_plan(lines, raw.get("enforcement_plan"))
     return Pack(id=folder.name, path=path, raw=raw)
 
 
@@ -175,6 +176,31 @@ def _check_evidence(lines: _Lines, raw: Mapping[str, Any]) -> None:
         raise lines.error("[[evidence]] checkpoints are numbered 1, 2, … in order", "[[evidence]]")
 
 
+def _check_enforcement_plan(lines: _Lines, spec: Any) -> None:
+    """The regulators' annual enforcement plan: which hazards make an enterprise a key
+    inspection target, and the items its inspection stresses, each with its citation."""
+    where = "[enforcement_plan]"
+    _require_cite(lines, spec, "enforcement_plan", where)
+    hazards = spec.get("hazards")
+    if not hazards or not all(isinstance(h, str) for h in hazards):
+        raise lines.error("enforcement_plan.hazards lists no hazard", where, "hazards")
+    for name in ("stress", "stress_listed"):
+        items = spec.get(name, [])
+        if name == "stress" and not items:
+            raise lines.error("enforcement_plan.stress lists no item", where, name)
+        if items and not str(spec.get(f"{name}_cite", "")).strip():
+            raise lines.error(f"enforcement_plan.{name} has no citation", where, name)
+        for item in items:
+            if not {"key", "zh", "en", "checkpoints"} <= item.keys():
+                raise lines.error(
+                    f"enforcement_plan.{name}: an item lacks key/zh/en/checkpoints", where, name
+                )
+            if not all(isinstance(n, int) for n in item["checkpoints"]):
+                raise lines.error(
+                    f"enforcement_plan.{name} '{item['key']}': checkpoints are numbers", where, name
+                )
+
+
 @cache
 def packs() -> dict[str, Pack]:
     """Every pack shipped in workflows/, with its workflows, loaded and validated once."""
@@ -191,7 +217,21 @@ def packs() -> dict[str, Pack]:
                 f"{wf.path.name}: names pack '{wf.pack}' with no pack.toml or procedure.toml"
             )
         found[wf.pack].workflows[wf.name] = wf
+    for pack in found.values():
+        _check_plan_hazards(pack)
     return found
+
+
+def _check_plan_hazards(pack: Pack) -> None:
+    """The enforcement plan names hazards a ledger space can list under the same pack."""
+    work = pack.workflows.get("confined_space")
+    known = work.section("hazards") if work else {}
+    unknown = [h for h in pack.section("enforcement_plan").get("hazards", []) if h not in known]
+    if unknown:
+        raise WorkflowError(
+            f"{pack.id}/pack.toml: enforcement_plan.hazards names {unknown}, no hazard of its "
+            "confined_space workflow"
+        )
 
 
 def default_pack(on: date) -> str:
@@ -212,6 +252,22 @@ def pack_in_force(session: Session, enterprise_id: int, on: date) -> str:
         .limit(1)
     ).first()
     return choice.pack if choice else default_pack(on)
+
+
+def packs_in_force(session: Session, enterprise_ids: Select[Any], on: date) -> dict[int, str]:
+    """The pack each of many enterprises is judged by on a day, in one query whatever their
+    number; an enterprise that never chose one is judged by default_pack(on)."""
+    chosen: dict[int, str] = {}
+    for enterprise_id, pack in session.execute(
+        select(RulePackChoice.enterprise_id, RulePackChoice.pack)
+        .where(
+            RulePackChoice.enterprise_id.in_(enterprise_ids),
+            RulePackChoice.applies_from <= on,
+        )
+        .order_by(RulePackChoice.applies_from, RulePackChoice.id)
+    ):
+        chosen[enterprise_id] = pack  # in date order: the latest choice wins
+    return chosen
 
 
 def workflow_for(session: Session, enterprise_id: int, name: str, on: date) -> Workflow:

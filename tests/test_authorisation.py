@@ -198,6 +198,11 @@ MATRIX = {
         "/inspections/{visit}/checkpoints/6/answer",
         expect(KEEPERS, 303),
     ),
+    # The regulator's board: the demo expert and regulator, on 滨江区, see it and the street
+    # below (长河街道); everyone else gets 404 (tests/test_oversight_web.py: other nodes).
+    "oversight.index": ("GET", "/oversight", expect(OVERSEERS, 200)),
+    "oversight.node": ("GET", "/oversight/HZ-BJ-CH", expect(OVERSEERS, 200)),
+    "oversight.plan": ("GET", "/oversight/HZ-BJ/plan.xlsx", expect(OVERSEERS, 200)),
     # Reminders: everyone signed in has their own; {reminder} is the principal's, which
     # nobody else can even find.
     "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),

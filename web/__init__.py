@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         inspections,
+        oversight,
         permits,
         reminders,
         rules,
@@ -99,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         signs,
         scan,
         inspections,
+        oversight,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)
