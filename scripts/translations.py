@@ -559,6 +559,24 @@ ZH = {
     "What this enterprise's own records show for each checkpoint of the expert's on-site consultation form. The expert decides the finding.": "本企业在系统中的记录对专家现场会诊表各项会诊要点的显示情况，结论由专家判定。",
     # --- evidence in the consultation form ---
     "What the enterprise's records show": "企业在本系统中的记录显示",
+    # --- the problem's life after the consultation ---
+    "Person responsible": "整改责任人",
+    "Penalty clause": "对应罚则",
+    "no penalty item": "无对应处罚项",
+    "Problem list (PDF)": "问题清单（PDF）",
+    "%(n)s problem(s) not fixed at the follow-up: flagged for enforcement": (
+        "%(n)s 项问题回头看未整改，列入执法"
+    ),
+    "Photo of the rectification": "整改照片",
+    "Photos of the rectification": "整改照片",
+    "Upload the photos": "上传照片",
+    "Photo saved.": "照片已保存。",
+    "Follow-up": "回头看",
+    "flagged for enforcement": "列入执法",
+    "Follow-up verdict": "回头看结论",
+    "What the team saw": "现场核查情况",
+    "Save the verdict": "保存结论",
+    "Follow-up verdict saved.": "回头看结论已保存。",
 }
 
 
