@@ -123,7 +123,7 @@ class Flag:
     deadline: date | None
     note: str
     judged_at: datetime
-    penalty: penalties.Mapped
+    penalty: penalties.CheckpointPenalty
 
 
 def _flags(session: Session, visit: Inspection, rows: list[Finding]) -> list[Flag]:

@@ -2,8 +2,8 @@
 item of the visited enterprise's own rule pack, with the fines for the enterprise and for the
 persons responsible, all as the pack states them ([[penalties]] and [[evidence]]).
 
-    penalty_for(session, inspection, finding) -> Mapping   (one problem)
-    penalties_for(session, inspection) -> {checkpoint: Mapping}   (every checkpoint)
+    penalty_for(session, inspection, finding) -> CheckpointPenalty   (one problem)
+    penalties_for(session, inspection) -> {checkpoint: CheckpointPenalty}
 
 A checkpoint whose obligation no liability article lists maps to no clause, and says so."""
 
@@ -91,7 +91,7 @@ class Clause:
 
 
 @dataclass(frozen=True)
-class Mapped:
+class CheckpointPenalty:
     """A checkpoint of the consultation form as the enterprise's pack reads it."""
 
     checkpoint: int
@@ -133,9 +133,9 @@ def clause(pack: Pack, key: str | None) -> Clause | None:
     return None
 
 
-def for_checkpoint(pack: Pack, number: int) -> Mapped:
+def for_checkpoint(pack: Pack, number: int) -> CheckpointPenalty:
     entry = next(e for e in pack.section("evidence") if e["checkpoint"] == number)
-    return Mapped(
+    return CheckpointPenalty(
         checkpoint=number,
         pack=pack.id,
         pack_label={"zh": pack.label("zh"), "en": pack.label("en")},
@@ -155,16 +155,26 @@ def pack_of(session: Session, inspection: Inspection) -> Pack:
     return packs()[pack_in_force(session, inspection.enterprise_id, found_on(inspection))]
 
 
-def penalties_for(session: Session, inspection: Inspection) -> dict[int, Mapped]:
+def penalties_for(session: Session, inspection: Inspection) -> dict[int, CheckpointPenalty]:
     pack = pack_of(session, inspection)
     return {
         e["checkpoint"]: for_checkpoint(pack, e["checkpoint"]) for e in pack.section("evidence")
     }
 
 
-def penalty_for(session: Session, inspection: Inspection, finding: Finding | int) -> Mapped:
+def penalty_for(
+    session: Session, inspection: Inspection, finding: Finding | int
+) -> CheckpointPenalty:
     number = finding if isinstance(finding, int) else finding.checkpoint
     return for_checkpoint(pack_of(session, inspection), number)
 
 
-__all__ = ["Clause", "Fine", "Mapped", "clause", "pack_of", "penalties_for", "penalty_for"]
+__all__ = [
+    "Clause",
+    "Fine",
+    "CheckpointPenalty",
+    "clause",
+    "pack_of",
+    "penalties_for",
+    "penalty_for",
+]
