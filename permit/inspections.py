@@ -35,11 +35,16 @@ from .workflow import get as get_workflow
 WORKFLOW = "visit"
 TEXT_FIELDS = ("description", "suggestion")
 MAX_TEXT = 4000
+MAX_NAME = 120  # the person responsible for a rectification: a name, a post
 REPORT_PIXELS = 1280  # the longer side of a photo as the report prints it
 # The form may be changed while the team is on site and while it sums up (碰头会).
 EDITABLE = ("consultation", "debrief")
 ANSWERABLE = ("rectifying", "follow_up")
 ANSWERERS = (Role.principal, Role.deputy, Role.admin)
+PHOTO_KINDS = {
+    "problem": {"zh": "问题图片", "en": "a photo of the problem"},
+    "answer": {"zh": "整改照片", "en": "a photo of the rectification"},
+}
 
 
 def workflow() -> Workflow:
@@ -259,6 +264,13 @@ def _parse(wf: Workflow, field: str, value: Any) -> Any:
                 "too_long", "内容超过{n}字", "The text is longer than {n} characters", n=MAX_TEXT
             )
         return text
+    if field == "responsible":
+        name = " ".join(str(value or "").split())
+        if len(name) > MAX_NAME:
+            raise _refuse(
+                "too_long", "内容超过{n}字", "The text is longer than {n} characters", n=MAX_NAME
+            )
+        return name
     if field == "deadline":
         if value in ("", None):
             return None
@@ -345,9 +357,38 @@ def add_photo(
     _may_edit(inspection, actor)
     wf = workflow()
     number = _checkpoint_number(wf, number)
+    check_photo(data)
+    row = finding(session, inspection, number)
+    return keep_photo(
+        session,
+        inspection,
+        row,
+        filename=filename,
+        data=data,
+        kind="problem",
+        actor=actor,
+        clock=clock,
+    )
+
+
+def check_photo(data: bytes) -> None:
     if attachments.sniff(data) not in ("image/jpeg", "image/png"):
         raise _refuse("photo_type", "只接受 JPEG 或 PNG 照片", "Only JPEG or PNG photos")
-    row = finding(session, inspection, number)
+
+
+def keep_photo(
+    session: Session,
+    inspection: Inspection,
+    row: Finding,
+    *,
+    filename: str,
+    data: bytes,
+    kind: str,
+    actor: User,
+    clock: Clock,
+) -> FindingPhoto:
+    """Store a photo of one finding by its hash, with its copy for reports. Sent again (a
+    retry, or two racing sends) it is the same row: the database's unique key decides."""
     small = resized(data)
     kept = dict(enterprise_id=inspection.enterprise_id, clock=clock, actor=actor)
     original = attachments.store(session, filename=filename, data=data, **kept)
@@ -361,22 +402,34 @@ def add_photo(
             finding_id=row.id,
             attachment_id=original.id,
             resized_id=copy.id,
+            kind=kind,
             added_at=clock.now(),
             added_by_id=actor.id,
         )
         .on_conflict_do_nothing(index_elements=["finding_id", "attachment_id"])
-    ).rowcount
+        # the id comes back only if this call inserted the row (rowcount is not reliable for
+        # an ORM insert on every driver)
+        .returning(FindingPhoto.id)
+    ).first()
     photo = session.scalars(
         select(FindingPhoto).where(
             FindingPhoto.finding_id == row.id, FindingPhoto.attachment_id == original.id
         )
     ).one()
-    if added:
+    if photo.kind != kind:
+        # the team's own picture sent back as the enterprise's evidence (or the reverse)
+        raise _refuse(
+            "photo_elsewhere",
+            "这张照片已作为本项的{kept}保存",
+            "This photo is already kept as {kept}",
+            kept=PHOTO_KINDS[photo.kind],
+        )
+    if added is not None:
         _audit(
             session,
             inspection,
             actor,
-            "add_photo",
+            "add_photo" if kind == "problem" else "add_answer_photo",
             clock,
             checkpoint=row.checkpoint,
             sha256=original.sha256,
@@ -406,19 +459,8 @@ def answer(
     clock: Clock,
 ) -> Finding:
     """The enterprise says how it rectified one problem (its own, and only a problem)."""
-    if actor.enterprise_id != inspection.enterprise_id or not actor.has_role(*ANSWERERS):
-        raise NotFound([])
-    wf = workflow()
-    checkpoint = _checkpoint_number(wf, number)
-    row = next((f for f in findings_of(session, inspection) if f.checkpoint == checkpoint), None)
-    if row is None or row.result != "problem":
-        raise NotFound([])
-    if inspection.state not in ANSWERABLE:
-        raise _refuse(
-            "not_rectifying",
-            "认可问题清单后才能答复整改情况",
-            "Problems are answered once accepted",
-        )
+    row = _answerable(session, inspection, number, actor)
+    checkpoint = row.checkpoint
     reply = str(text or "").strip()
     if not reply:
         raise _refuse("answer_empty", "请填写整改情况", "Say how the problem was rectified")
@@ -434,6 +476,53 @@ def answer(
     session.flush()
     _audit(session, inspection, actor, "answer_problem", clock, checkpoint=checkpoint, answer=reply)
     return row
+
+
+def _answerable(session: Session, inspection: Inspection, number: Any, actor: User) -> Finding:
+    """The problem the visited enterprise's principal, deputy or admin may answer now."""
+    if (
+        actor.enterprise_id != inspection.enterprise_id
+        or actor.contractor_id is not None
+        or not actor.has_role(*ANSWERERS)
+    ):
+        raise NotFound([])
+    checkpoint = _checkpoint_number(workflow(), number)
+    row = next((f for f in findings_of(session, inspection) if f.checkpoint == checkpoint), None)
+    if row is None or row.result != "problem":
+        raise NotFound([])
+    if inspection.state not in ANSWERABLE:
+        raise _refuse(
+            "not_rectifying",
+            "认可问题清单后才能答复整改情况",
+            "Problems are answered once accepted",
+        )
+    return row
+
+
+def add_answer_photo(
+    session: Session,
+    inspection: Inspection,
+    number: Any,
+    *,
+    filename: str,
+    data: bytes,
+    actor: User,
+    clock: Clock,
+) -> FindingPhoto:
+    """The enterprise's photo of a rectified problem, from the phone's camera: kept by its
+    hash with a copy for reports, so a retry over a bad connection is the same photo."""
+    row = _answerable(session, inspection, number, actor)
+    check_photo(data)
+    return keep_photo(
+        session,
+        inspection,
+        row,
+        filename=filename,
+        data=data,
+        kind="answer",
+        actor=actor,
+        clock=clock,
+    )
 
 
 def findings_of(session: Session, inspection: Inspection) -> list[Finding]:
@@ -497,6 +586,7 @@ def _audit(
 
 
 __all__ = [
+    "add_answer_photo",
     "add_expert",
     "add_photo",
     "answer",

@@ -79,17 +79,44 @@ def load(folder: Path) -> Pack:
     if not str(sign.get("reminder_cite", "")).strip():
         raise lines.error("sign.reminder has no citation ('reminder_cite')", "[sign]", "reminder")
     for penalty in raw.get("penalties", []):
-        where = f'article = "{penalty.get("article")}"'
-        _require_cite(lines, penalty, f"penalty {penalty.get('article')}", where)
-        for key in ("items", "enterprise", "persons"):
-            if not penalty.get(key):
-                raise lines.error(f"penalty {penalty.get('article')} lacks '{key}'", where)
+        _check_penalty(lines, penalty)
     _check_management_system(lines, raw.get("management_system"))
     _check_contractors(lines, raw.get("contractors"))
     _check_board(lines, raw)
     _check_evidence(lines, raw)
     _check_enforcement_plan(lines, raw.get("enforcement_plan"))
     return Pack(id=folder.name, path=path, raw=raw)
+
+
+FINE_PARTIES = ("enterprise", "persons")
+FINE_STAGES = ("ordered", "overdue")  # on the order to rectify; 逾期未改正
+
+
+def _check_penalty(lines: _Lines, penalty: Mapping[str, Any]) -> None:
+    """A liability article: its items in both languages, its wording, and its fines as
+    figures (who, at which stage, from … up to, in yuan), so no amount lives in code."""
+    name = f"penalty {penalty.get('article')}"
+    where = f'article = "{penalty.get("article")}"'
+    _require_cite(lines, penalty, name, where)
+    for key in ("items", "enterprise", "persons", "fines"):
+        if not penalty.get(key):
+            raise lines.error(f"{name} lacks '{key}'", where)
+    for item in penalty["items"]:
+        if not all(str(item.get(k, "")).strip() for k in ("key", "zh", "en")):
+            raise lines.error(f"{name}: an item lacks key/zh/en", where, "items")
+    for fine in penalty["fines"]:
+        if fine.get("party") not in FINE_PARTIES or fine.get("when") not in FINE_STAGES:
+            raise lines.error(
+                f"{name}: a fine names its party ({'/'.join(FINE_PARTIES)}) and when it "
+                f"applies ({'/'.join(FINE_STAGES)})",
+                where,
+                "fines",
+            )
+        low, high = fine.get("min", 0), fine.get("max")
+        if not isinstance(high, int) or not isinstance(low, int) or not 0 <= low < high:
+            raise lines.error(f"{name}: a fine needs 0 <= min < max, in whole yuan", where, "fines")
+    if not any(f["party"] == "enterprise" for f in penalty["fines"]):
+        raise lines.error(f"{name}: no fine for the enterprise", where, "fines")
 
 
 def _check_management_system(lines: _Lines, spec: Any) -> None:

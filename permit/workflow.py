@@ -396,7 +396,7 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
 
 
 # The lists an expert visit draws on (procedure 000): each cited, each item in both languages.
-VISIT_LISTS = ("documents", "attendees", "methods", "findings")
+VISIT_LISTS = ("documents", "attendees", "methods", "findings", "verdicts")
 
 
 def _check_visit_data(lines: _Lines, raw: Mapping[str, Any]) -> None:

@@ -598,6 +598,24 @@ ZH = {
     "form items %(items)s": "会诊表第 %(items)s 项",
     "Visits this year: %(n)d": "本年指导服务 %(n)d 次",
     "%(key)d of %(total)d spaces under key supervision": "有限空间 %(total)d 个，其中重点监管 %(key)d 个",
+    # --- the problem's life after the consultation ---
+    "Person responsible": "整改责任人",
+    "Penalty clause": "对应罚则",
+    "no penalty item": "无对应处罚项",
+    "Problem list (PDF)": "问题清单（PDF）",
+    "%(n)s problem(s) not fixed at the follow-up: flagged for enforcement": (
+        "%(n)s 项问题回头看未整改，列入执法"
+    ),
+    "Photo of the rectification": "整改照片",
+    "Photos of the rectification": "整改照片",
+    "Upload the photos": "上传照片",
+    "Photo saved.": "照片已保存。",
+    "Follow-up": "回头看",
+    "flagged for enforcement": "列入执法",
+    "Follow-up verdict": "回头看结论",
+    "What the team saw": "现场核查情况",
+    "Save the verdict": "保存结论",
+    "Follow-up verdict saved.": "回头看结论已保存。",
 }
 
 

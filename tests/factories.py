@@ -421,6 +421,7 @@ class VisitWorld:
                     ("description", f"第{n}项存在问题"),
                     ("suggestion", "立即整改"),
                     ("deadline", (local_date(self.clock.now()) + timedelta(days=30)).isoformat()),
+                    ("responsible", "设备部 钱工"),
                 ):
                     inspections.save_field(
                         self.session, visit, n, field, value, actor=self.expert, clock=self.clock
@@ -429,6 +430,22 @@ class VisitWorld:
                 inspections.save_field(
                     self.session, visit, n, "result", "meets", actor=self.expert, clock=self.clock
                 )
+
+    def judge_followup(self, visit, not_fixed: tuple[int, ...] = ()) -> None:
+        """回头看: a verdict on every problem; those numbered in `not_fixed` are not fixed."""
+        from permit import followup, inspections
+
+        for f in inspections.problems(self.session, visit):
+            bad = f.checkpoint in not_fixed
+            followup.record_verdict(
+                self.session,
+                visit,
+                f.checkpoint,
+                "not_fixed" if bad else "fixed",
+                "现场仍未整改" if bad else "",
+                actor=self.expert,
+                clock=self.clock,
+            )
 
     def drive(self, visit, until: str):
         """Fire the happy path until the visit is in the state named."""
@@ -444,9 +461,12 @@ class VisitWorld:
         ]
         from permit import inspections
 
+        events = inspections.workflow().events
         for event in path:
             if visit.state == until and event != "confirm_equipment":
                 return visit
+            if visit.state not in events[event].sources:  # resumed from a later step
+                continue
             if event == "end_consultation" and not inspections.findings_of(self.session, visit):
                 self.judge_all(visit)
             if event == "follow_up":
@@ -459,6 +479,8 @@ class VisitWorld:
                         actor=self.principal,
                         clock=self.clock,
                     )
+            if event == "close":
+                self.judge_followup(visit)
             self.fire(visit, event)
             if visit.state == until:
                 return visit

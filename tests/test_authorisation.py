@@ -203,6 +203,23 @@ MATRIX = {
     "oversight.index": ("GET", "/oversight", expect(OVERSEERS, 200)),
     "oversight.node": ("GET", "/oversight/HZ-BJ-CH", expect(OVERSEERS, 200)),
     "oversight.plan": ("GET", "/oversight/HZ-BJ/plan.xlsx", expect(OVERSEERS, 200)),
+    "inspections.add_answer_photo": (
+        "POST",
+        "/inspections/{visit}/checkpoints/6/answer/photos",
+        expect(KEEPERS, 303),
+    ),
+    # 回头看: the lead and the team judge each problem, in the follow-up (303: not yet).
+    "inspections.verdict": (
+        "POST",
+        "/inspections/{visit}/checkpoints/6/followup",
+        expect(OVERSEERS, 303),
+    ),
+    # The problem list: the team, the jurisdiction and the visited enterprise's own staff.
+    "inspections.problems_pdf": (
+        "GET",
+        "/inspections/{visit}/problems.pdf",
+        expect(STAFF | OVERSEERS, 200),
+    ),
     # Reminders: everyone signed in has their own; {reminder} is the principal's, which
     # nobody else can even find.
     "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),

@@ -121,7 +121,7 @@ def test_the_consultation_ends_only_when_every_checkpoint_has_a_finding(vw):
     assert inspections.short_consultation(visit, vw.clock.now()) is None
 
 
-def test_a_problem_needs_a_description_a_suggestion_and_a_deadline(vw):
+def test_a_problem_needs_a_description_and_a_suggestion_to_end_the_consultation(vw):
     visit = vw.drive(vw.plan(), "consultation")
     vw.judge_all(visit, problem_at=())
     inspections.save_field(
@@ -129,15 +129,72 @@ def test_a_problem_needs_a_description_a_suggestion_and_a_deadline(vw):
     )
     with pytest.raises(Blocked) as refused:
         vw.fire(visit, "end_consultation")
-    assert reasons(refused) == ["problems_described"] * 3
-    for field, value in (
-        ("description", "隔离栏缺失"),
-        ("suggestion", "设置隔离栏并上锁"),
-        ("deadline", (local_date(vw.clock.now()) + timedelta(days=10)).isoformat()),
-    ):
+    assert reasons(refused) == ["problems_described"] * 2
+    for field, value in (("description", "隔离栏缺失"), ("suggestion", "设置隔离栏并上锁")):
         inspections.save_field(vw.session, visit, 9, field, value, actor=vw.expert, clock=vw.clock)
+    # by when and by whom is settled at the team's 碰头会, in the debrief: not needed yet
     vw.fire(visit, "end_consultation")
     assert visit.state == "debrief"
+
+
+def test_the_enterprise_cannot_accept_a_problem_without_a_deadline_and_a_person_responsible(vw):
+    visit = vw.drive(vw.plan(), "consultation")
+    vw.judge_all(visit, problem_at=())
+    for field, value in (
+        ("result", "problem"),
+        ("description", "隔离栏缺失"),
+        ("suggestion", "设置隔离栏并上锁"),
+    ):
+        inspections.save_field(vw.session, visit, 9, field, value, actor=vw.expert, clock=vw.clock)
+    vw.clock.advance(hours=5)
+    vw.fire(visit, "end_consultation")
+    with pytest.raises(Blocked) as refused:
+        vw.fire(visit, "accept")
+    assert reasons(refused) == ["rectification_assigned"] * 2
+    assert "双方认可整改要求" in refused.value.reasons[0].cite
+    assert [r.message("zh") for r in refused.value.reasons] == [
+        "会诊表第9项的问题缺少整改期限",
+        "会诊表第9项的问题缺少整改责任人",
+    ]
+    assert refused.value.reasons[1].message("en") == (
+        "The problem at checkpoint 9 lacks a person responsible"
+    )
+    assert visit.state == "debrief"
+    deadline = (local_date(vw.clock.now()) + timedelta(days=10)).isoformat()
+    inspections.save_field(
+        vw.session, visit, 9, "deadline", deadline, actor=vw.expert, clock=vw.clock
+    )
+    with pytest.raises(Blocked) as still:
+        vw.fire(visit, "accept")
+    assert [r.message("en") for r in still.value.reasons] == [
+        "The problem at checkpoint 9 lacks a person responsible"
+    ]
+    inspections.save_field(
+        vw.session, visit, 9, "responsible", "  设备部   钱工 ", actor=vw.expert, clock=vw.clock
+    )
+    vw.fire(visit, "accept")
+    assert visit.state == "rectifying"
+    row = vw.session.scalars(select(Finding).where(Finding.checkpoint == 9)).one()
+    assert row.responsible == "设备部 钱工"
+
+
+def test_the_person_responsible_is_saved_once_and_a_long_name_is_refused(vw):
+    visit = vw.drive(vw.plan(), "consultation")
+    for _ in range(2):
+        inspections.save_field(
+            vw.session, visit, 6, "responsible", "安全科 赵科长", actor=vw.expert, clock=vw.clock
+        )
+    saves = vw.session.scalars(select(AuditEntry).where(AuditEntry.event == "save_finding")).all()
+    assert [(e.data["field"], e.data["value"]) for e in saves] == [("responsible", "安全科 赵科长")]
+    with pytest.raises(InvalidInput) as refused:
+        inspections.save_field(
+            vw.session, visit, 6, "responsible", "赵" * 121, actor=vw.expert, clock=vw.clock
+        )
+    assert reasons(refused) == ["too_long"]
+    with pytest.raises(NotFound):  # the form is the team's
+        inspections.save_field(
+            vw.session, visit, 6, "responsible", "某人", actor=vw.principal, clock=vw.clock
+        )
 
 
 def test_a_consultation_under_half_a_day_is_warned_not_refused(vw):
@@ -181,6 +238,7 @@ def test_follow_up_is_allowed_once_every_deadline_has_passed(vw):
     visit = vw.drive(vw.plan(), "rectifying")
     vw.clock.advance(days=31)
     vw.fire(visit, "follow_up")
+    vw.judge_followup(visit)
     vw.fire(visit, "close")
     assert visit.state == "closed" and visit.conclusion == "整改已落实"
 
@@ -323,6 +381,8 @@ def test_a_photo_is_kept_by_hash_resized_for_the_report_and_never_twice(vw):
     )
     assert first.id == again.id
     assert len(vw.session.scalars(select(FindingPhoto)).all()) == 1
+    logged = vw.session.scalars(select(AuditEntry).where(AuditEntry.event == "add_photo")).all()
+    assert len(logged) == 1
     with Image.open(io.BytesIO(first.resized.data)) as small:
         assert max(small.size) == inspections.REPORT_PIXELS
     assert first.attachment.sha256 != first.resized.sha256
@@ -380,6 +440,7 @@ def test_only_the_lead_or_the_team_looks_back_and_closes(vw):
         assert reasons(refused) == ["by_visit_team"]
         assert "回头看" in refused.value.reasons[0].cite
     vw.fire(visit, "follow_up", actor=vw.expert2)
+    vw.judge_followup(visit)
     with pytest.raises(InvalidInput):  # a conclusion is required
         vw.fire(visit, "close", conclusion="")
     vw.fire(visit, "close", actor=vw.expert)

@@ -4,13 +4,26 @@ phone (the visit's steps and the 20-checkpoint form, saved field by field)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
-from permit import engine, evidence, inspections, jurisdictions
+from permit import engine, evidence, followup, inspections, jurisdictions, penalties
 from permit.clock import local_date
+from permit.documents.problem_list import problem_list_pdf
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Enterprise, Inspection, User
 
@@ -128,7 +141,11 @@ def show(number: str):
         on_team=inspections.on_team(visit, user),
         answering=visit.state in inspections.ANSWERABLE
         and user.enterprise_id == visit.enterprise_id
+        and user.contractor_id is None
         and user.has_role(*inspections.ANSWERERS),
+        judging=visit.state in followup.JUDGING and followup.on_team_or_lead(visit, user),
+        penalties=penalties.penalties_for(session, visit),
+        flagged=followup.flagged_for_enforcement(session, visit),
         short=inspections.short_consultation(visit, clock().now()),
         candidates=candidates,
         nodes=jurisdictions.path(session, visit.jurisdiction_id),
@@ -225,6 +242,16 @@ def form(number: str):
         evidence=evidence.evidence(session, visit.enterprise_id, today, clock().now()),
         editable=visit.state in inspections.EDITABLE,
         today=today,
+        # the names the team may pick as the person responsible; any name may be typed
+        staff=session.scalars(
+            select(User.name)
+            .where(
+                User.enterprise_id == visit.enterprise_id,
+                User.contractor_id.is_(None),
+                User.active.is_(True),
+            )
+            .order_by(User.name)
+        ).all(),
     )
 
 
@@ -236,6 +263,7 @@ def _finding_json(row) -> dict:
         "description": row.description,
         "suggestion": row.suggestion,
         "deadline": row.deadline.isoformat() if row.deadline else None,
+        "responsible": row.responsible,
         "photos": [p.id for p in row.photos],
     }
 
@@ -319,3 +347,80 @@ def answer(number: str, checkpoint: int):
     session.commit()
     notify(_("Answer saved."), "ok")
     return redirect(g.back + f"#cp-{checkpoint}", code=303)
+
+
+@bp.post("/inspections/<number>/checkpoints/<int:checkpoint>/answer/photos")
+@login_required
+def add_answer_photo(number: str, checkpoint: int):
+    """The enterprise's photo of a rectified problem; the same photo sent twice is kept once."""
+    session = get_session()
+    user = me()
+    visit = inspections.inspection_for(session, user, number)
+    g.back = url_for("inspections.show", number=visit.number) + f"#cp-{checkpoint}"
+    uploads = [u for u in request.files.getlist("photo") if u]
+    if not uploads:  # refused as the domain refuses it: not theirs, not yet, not a photo
+        inspections.add_answer_photo(
+            session, visit, checkpoint, filename="photo.jpg", data=b"", actor=user, clock=clock()
+        )
+    photos = [
+        inspections.add_answer_photo(
+            session,
+            visit,
+            checkpoint,
+            filename=upload.filename or "photo.jpg",
+            data=upload.read(),
+            actor=user,
+            clock=clock(),
+        )
+        for upload in uploads
+    ]
+    session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(
+            photos=[
+                {
+                    "id": p.id,
+                    "url": url_for("inspections.photo", number=visit.number, photo_id=p.id),
+                }
+                for p in photos
+            ]
+        )
+    notify(_("Photo saved."), "ok")
+    return redirect(g.back, code=303)
+
+
+@bp.post("/inspections/<number>/checkpoints/<int:checkpoint>/followup")
+@login_required
+def verdict(number: str, checkpoint: int):
+    """回头看: the team's verdict on one problem's rectification."""
+    session = get_session()
+    user = me()
+    visit = inspections.inspection_for(session, user, number)
+    g.back = url_for("inspections.show", number=visit.number) + f"#cp-{checkpoint}"
+    followup.record_verdict(
+        session,
+        visit,
+        checkpoint,
+        request.form.get("verdict", ""),
+        request.form.get("note", ""),
+        actor=user,
+        clock=clock(),
+    )
+    session.commit()
+    notify(_("Follow-up verdict saved."), "ok")
+    return redirect(g.back, code=303)
+
+
+@bp.get("/inspections/<number>/problems.pdf")
+@login_required
+def problems_pdf(number: str):
+    """The problem list (问题清单及整改建议): the team, the jurisdiction's overseers and the
+    visited enterprise's own staff; nobody else finds the visit."""
+    session = get_session()
+    visit = inspections.inspection_for(session, me(), number)
+    body = problem_list_pdf(session, visit, cache=current_app.extensions.get("pdf_cache"))
+    response = Response(body, mimetype="application/pdf")
+    filename = f"问题清单-{visit.number}.pdf"
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

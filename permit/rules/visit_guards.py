@@ -139,18 +139,31 @@ def every_checkpoint_judged(ctx: Context) -> Params:
 MISSING = {
     "description": {"zh": "问题描述", "en": "a description"},
     "suggestion": {"zh": "整改建议", "en": "a rectification suggestion"},
-    "deadline": {"zh": "整改期限", "en": "a rectification deadline"},
 }
+# What the enterprise accepts: by when, and who sees to it.
+UNASSIGNED = {
+    "deadline": {"zh": "整改期限", "en": "a rectification deadline"},
+    "responsible": {"zh": "整改责任人", "en": "a person responsible"},
+}
+
+
+def _lacking(ctx: Context, fields: dict[str, dict[str, str]]) -> Params:
+    for row in _findings(ctx):
+        if row.result != "problem":
+            continue
+        for field, what in fields.items():
+            if not getattr(row, field):
+                yield {"number": row.checkpoint, "what": what}
 
 
 @guard
 def problems_described(ctx: Context) -> Params:
-    for row in _findings(ctx):
-        if row.result != "problem":
-            continue
-        for field, what in MISSING.items():
-            if not getattr(row, field):
-                yield {"number": row.checkpoint, "what": what}
+    yield from _lacking(ctx, MISSING)
+
+
+@guard
+def rectification_assigned(ctx: Context) -> Params:
+    yield from _lacking(ctx, UNASSIGNED)
 
 
 @guard
@@ -162,6 +175,13 @@ def rectification_due_or_answered(ctx: Context) -> Params:
     last = max((f.deadline for f in problems if f.deadline), default=None)
     if last is None or local_date(ctx.now) <= last:
         yield {"deadline": last.isoformat() if last else "—", "open": len(unanswered)}
+
+
+@guard
+def every_problem_followed_up(ctx: Context) -> Params:
+    for row in _findings(ctx):
+        if row.result == "problem" and not row.followup:
+            yield {"number": row.checkpoint}
 
 
 # -- effects: the facts each step records -------------------------------------------------
