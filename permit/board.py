@@ -2,8 +2,10 @@
 4–14), with a status computed from the records (met, due soon, not met), the evidence behind
 it with a link to the register that shows it, and for an unmet one the penalty it exposes the
 enterprise to. Every status comes from a few aggregate queries (COUNT / SUM / MAX … GROUP
-BY), never from loading the registers row by row: the board costs about the same for an
-enterprise of 50 spaces as for one of 5,000."""
+BY), never from loading the registers row by row, and the same number of them whatever the
+enterprise's size; where a rule looks at a window (a training's validity, what falls due
+within the horizon) only that window is read. What still grows with the enterprise is one
+pass over its people, spaces, equipment and all-time approvals and entries."""
 
 from __future__ import annotations
 
