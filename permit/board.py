@@ -2,8 +2,10 @@
 4–14), with a status computed from the records (met, due soon, not met), the evidence behind
 it with a link to the register that shows it, and for an unmet one the penalty it exposes the
 enterprise to. Every status comes from a few aggregate queries (COUNT / SUM / MAX … GROUP
-BY), never from loading the registers row by row: the board costs about the same for an
-enterprise of 50 spaces as for one of 5,000."""
+BY), never from loading the registers row by row, and the same number of them whatever the
+enterprise's size; where a rule looks at a window (a training's validity, what falls due
+within the horizon) only that window is read. What still grows with the enterprise is one
+pass over its people, spaces, equipment and all-time approvals and entries."""
 
 from __future__ import annotations
 
@@ -106,6 +108,9 @@ class _Context:
     soon: date
     spaces: Mapping[str, int] = field(default_factory=dict)
     last_drill: date | None = None
+    coverage: dict[tuple[str, ...], tuple[int, dict[str, tuple[int, int]]]] = field(
+        default_factory=dict
+    )
 
 
 # -- training and competence (art. 4, 7) ---------------------------------------------------
@@ -113,50 +118,78 @@ class _Context:
 
 def _coverage(ctx: _Context, kinds: list[str]) -> tuple[int, dict[str, tuple[int, int]]]:
     """How many active people hold a permit role that needs these kinds, and per kind how many
-    of them hold a record that counts today, and past the horizon: two aggregate queries."""
-    spec = ctx.workflow.section("training")
-    roles = sorted({r for k in kinds for r in spec[k].get("required_of", [])})
-    holders = (
-        select(UserRole.user_id)
-        .join(User, User.id == UserRole.user_id)
-        .where(
-            User.enterprise_id == ctx.enterprise.id,
-            User.active.is_(True),
-            UserRole.role.in_(roles),
+    of them hold a record that counts today, and past the horizon. Every group of kinds the
+    board shows (one per training guard) is counted by the first call, in one statement."""
+    group = tuple(kinds)
+    if group not in ctx.coverage:
+        guards = {spec.get("guard", "people_trained") for spec in _training(ctx).values()}
+        groups = {tuple(_kinds(ctx.workflow, guard)) for guard in sorted(guards)} | {group}
+        ctx.coverage.update(_coverage_of(ctx, sorted(groups)))
+    return ctx.coverage[group]
+
+
+def _training(ctx: _Context) -> Mapping[str, Any]:
+    return ctx.workflow.section("training")
+
+
+def _coverage_of(
+    ctx: _Context, groups: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], tuple[int, dict[str, tuple[int, int]]]]:
+    """One pass over the enterprise's active people: per person, whether they hold a role of
+    each group and their newest passed record of each kind that still counts today. Only
+    records inside a kind's own validity (earliest_counting, from the pack's period) can count,
+    so older history is never read: the cost follows the people, not the years of records."""
+    spec = _training(ctx)
+    kinds = sorted({k for g in groups for k in g})
+    roles = {g: sorted({r for k in g for r in spec[k].get("required_of", [])}) for g in groups}
+    wanted = sorted({r for rs in roles.values() for r in rs})
+    if not wanted:
+        return {g: (0, {k: (0, 0) for k in g}) for g in groups}
+    now_cut = {k: earliest_counting(k, ctx.workflow, ctx.today) for k in kinds}
+    soon_cut = {k: earliest_counting(k, ctx.workflow, ctx.soon) for k in kinds}
+    record = TrainingRecord
+    columns = [
+        func.max(case((UserRole.role.in_(roles[g]), 1), else_=0)).label(f"holds_{i}")
+        for i, g in enumerate(groups)
+    ]
+    columns += [
+        func.max(
+            case((and_(record.kind == k, record.taken_on >= now_cut[k]), record.taken_on))
+        ).label(f"last_{j}")
+        for j, k in enumerate(kinds)
+    ]
+    # Joined on the person alone (one index range each), roles and kinds picked by CASE.
+    per_person = (
+        select(*columns)
+        .select_from(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(
+            record,
+            and_(
+                record.user_id == User.id,
+                record.passed.is_(True),
+                record.taken_on <= ctx.today,
+                record.taken_on >= min(now_cut.values()),
+            ),
         )
-        .distinct()
-    )
-    total = ctx.session.scalar(select(func.count()).select_from(holders.subquery())) or 0
-    if not kinds or not total:
-        return total, {k: (0, 0) for k in kinds}
-    latest = (
-        select(
-            TrainingRecord.user_id,
-            TrainingRecord.kind,
-            func.max(TrainingRecord.taken_on).label("last"),
-        )
-        .where(
-            TrainingRecord.user_id.in_(holders),
-            TrainingRecord.kind.in_(kinds),
-            TrainingRecord.passed.is_(True),
-            TrainingRecord.taken_on <= ctx.today,
-        )
-        .group_by(TrainingRecord.user_id, TrainingRecord.kind)
+        .where(User.enterprise_id == ctx.enterprise.id, User.active.is_(True))
+        .group_by(User.id)
+        .having(func.max(case((UserRole.role.in_(wanted), 1), else_=0)) == 1)
         .subquery()
     )
-    now_cut = case(
-        *((latest.c.kind == k, earliest_counting(k, ctx.workflow, ctx.today)) for k in kinds)
-    )
-    soon_cut = case(
-        *((latest.c.kind == k, earliest_counting(k, ctx.workflow, ctx.soon)) for k in kinds)
-    )
-    rows = ctx.session.execute(
-        select(
-            latest.c.kind, _sum(latest.c.last >= now_cut), _sum(latest.c.last >= soon_cut)
-        ).group_by(latest.c.kind)
-    )
-    found = {kind: (int(valid), int(beyond)) for kind, valid, beyond in rows}
-    return total, {k: found.get(k, (0, 0)) for k in kinds}
+    sums = []
+    for i, g in enumerate(groups):
+        holds = per_person.c[f"holds_{i}"] == 1
+        sums.append(_sum(holds))
+        for k in g:
+            last = per_person.c[f"last_{kinds.index(k)}"]
+            sums += [_sum(and_(holds, last.is_not(None))), _sum(and_(holds, last >= soon_cut[k]))]
+    row = iter(ctx.session.execute(select(*sums).select_from(per_person)).one())
+    found = {}
+    for g in groups:
+        total = int(next(row))
+        found[g] = (total, {k: (int(next(row)), int(next(row))) for k in g})
+    return found
 
 
 def _kind_label(workflow: Workflow, kind: str) -> dict[str, str]:
@@ -711,6 +744,37 @@ def equipment(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
 # -- permits (art. 11, 12, 13) --------------------------------------------------------------
 
 
+def accepted_roles(
+    session: Session,
+    enterprise_id: int,
+    name: str,
+    version: str,
+    tier_name: str,
+    tables: dict[tuple[str, str], Any] | None = None,
+) -> set[str] | None:
+    """The roles an approval of this tier of that workflow version may be signed in (under the
+    enterprise's own tier table, and the tier's floor where the pack sets one), or None when
+    the workflow or tier is unknown and so not judged. `tables` keeps the enterprise's tier
+    tables read so far, so a caller judging many groups reads each once."""
+    try:
+        wf = get_workflow(name, version)
+    except LookupError:
+        return None
+    tier = tier_named(tier_name, wf)
+    if tier is None:
+        return None
+    tables = {} if tables is None else tables
+    if wf.key not in tables:
+        tables[wf.key] = enterprise_table(session, enterprise_id, wf)
+    allowed = set(tier_approvers(tier, tables[wf.key])[0])
+    allowed |= set(tier.get("floor") or tier["approvers"])
+    if tier.get("floor"):
+        allowed &= set(tier["floor"])
+    if tier.get("written_authorisation"):
+        allowed.add("authorised")
+    return allowed
+
+
 def signed_below(
     session: Session,
     enterprise_id: int,
@@ -721,43 +785,53 @@ def signed_below(
     tables: dict[tuple[str, str], Any] | None = None,
 ) -> bool:
     """Whether an approval signed in this role is below what the tier of that workflow version
-    accepts (under the enterprise's own tier table, and the tier's floor where the pack sets
-    one). An unknown workflow or tier is not judged. `tables` keeps the enterprise's tier
-    tables read so far, so a caller judging many groups reads each once."""
-    try:
-        wf = get_workflow(name, version)
-    except LookupError:
-        return False
-    tier = tier_named(tier_name, wf)
-    if tier is None:
-        return False
-    tables = {} if tables is None else tables
-    if wf.key not in tables:
-        tables[wf.key] = enterprise_table(session, enterprise_id, wf)
-    allowed = set(tier_approvers(tier, tables[wf.key])[0])
-    allowed |= set(tier.get("floor") or tier["approvers"])
-    if tier.get("floor"):
-        allowed &= set(tier["floor"])
-    return not (role in allowed or (role == "authorised" and tier.get("written_authorisation")))
+    accepts. An unknown workflow or tier is not judged."""
+    accepted = accepted_roles(session, enterprise_id, name, version, tier_name, tables)
+    return accepted is not None and role not in accepted
+
+
+def _signed_below(ctx: _Context) -> Any:
+    """An approval signed below its tier, as a condition on Permit and Signature: per workflow
+    version the enterprise has permits of (read from an index), per tier of that version,
+    the roles it does not accept. The counting is then one pass with no grouping."""
+    versions = ctx.session.execute(
+        select(Permit.workflow, Permit.workflow_version)
+        .where(Permit.enterprise_id == ctx.enterprise.id)
+        .distinct()
+    ).all()
+    tables: dict[tuple[str, str], Any] = {}
+    below = []
+    for name, version in versions:
+        try:
+            tiers = get_workflow(name, version).section("tiers")
+        except LookupError:
+            continue
+        for tier in tiers:
+            accepted = accepted_roles(
+                ctx.session, ctx.enterprise.id, name, version, tier["name"], tables
+            )
+            if accepted is None:
+                continue
+            below.append(
+                and_(
+                    Permit.workflow == name,
+                    Permit.workflow_version == version,
+                    Signature.tier == tier["name"],
+                    Signature.role.not_in(sorted(accepted)),
+                )
+            )
+    return or_(*below) if below else false()
 
 
 def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     """Approvals signed by someone whose role the permit's tier does not accept (the tier's
-    floor where the pack sets one): grouped by workflow version, tier and role."""
-    rows = ctx.session.execute(
-        select(
-            Permit.workflow, Permit.workflow_version, Signature.tier, Signature.role, func.count()
-        )
-        .join(Permit, Permit.id == Signature.permit_id)
+    floor where the pack sets one)."""
+    total, below = ctx.session.execute(
+        select(func.count(), _sum(_signed_below(ctx)))
+        .select_from(Permit)
+        .join(Signature, Signature.permit_id == Permit.id)
         .where(Permit.enterprise_id == ctx.enterprise.id, Signature.kind == "approve")
-        .group_by(Permit.workflow, Permit.workflow_version, Signature.tier, Signature.role)
-    ).all()
-    total = below = 0
-    tables: dict[tuple[str, str], Any] = {}
-    for name, version, tier_name, role, count in rows:
-        total += count
-        if signed_below(ctx.session, ctx.enterprise.id, name, version, tier_name, role, tables):
-            below += count
+    ).one()
     if not total:
         return [_say("尚无审批记录", "no approval on record yet", "permits.index")], False, False
     if below:
@@ -792,11 +866,11 @@ def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
 def conditions(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     """Entries made without a fresh passing gas test taken after ventilation (先通风、再检测、
     后作业): each check-in records the test it relied on, so one count tells."""
-    mine = select(Permit.id).where(Permit.enterprise_id == ctx.enterprise.id)
     total, untested = ctx.session.execute(
-        select(func.count(), _sum(EntryLog.gas_test_id.is_(None))).where(
-            EntryLog.permit_id.in_(mine), EntryLog.direction == "in"
-        )
+        select(func.count(), _sum(EntryLog.gas_test_id.is_(None)))
+        .select_from(Permit)
+        .join(EntryLog, EntryLog.permit_id == Permit.id)
+        .where(Permit.enterprise_id == ctx.enterprise.id, EntryLog.direction == "in")
     ).one()
     if not total:
         return [_say("尚无人员进入的记录", "no entry on record yet", "permits.index")], False, False

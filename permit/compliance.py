@@ -75,17 +75,18 @@ def required_roles(workflow: Workflow) -> dict[str, tuple[str, ...]]:
 
 def keepers(session: Session, enterprise_id: int) -> tuple[int, ...]:
     """The enterprise's own people who keep the registers, active."""
+    # From the few holders of a keeper's role (ix_user_roles_role_user), not from everyone in
+    # the enterprise: the cost does not grow with the workforce.
+    keeper_ids = select(UserRole.user_id).where(UserRole.role.in_(KEEPERS))
     return tuple(
         session.scalars(
             select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
             .where(
+                User.id.in_(keeper_ids),
                 User.enterprise_id == enterprise_id,
                 User.contractor_id.is_(None),
                 User.active.is_(True),
-                UserRole.role.in_(KEEPERS),
             )
-            .distinct()
             .order_by(User.id)
         )
     )
@@ -115,10 +116,13 @@ def _training(
     limit: int | None,
 ) -> list[tuple[int, str, str, date]]:
     """(user id, name, kind, last passed record) of each person whose newest record of a kind
-    their roles need stops counting by `until`: one GROUP BY over the records."""
+    their roles need stops counting by `until`: one GROUP BY over the records (or, without
+    what is overdue already, over the falling-due window alone)."""
     roles = {k: r for k, r in required_roles(workflow).items() if r}
     if not roles:
         return []
+    if not overdue:
+        return _falling_due(session, enterprise_id, workflow, today, until, roles, limit)
     role = aliased(UserRole)
     needs = or_(
         *(
@@ -147,12 +151,68 @@ def _training(
         .group_by(User.id, User.name, TrainingRecord.kind)
         .having(last < soon_cutoff)
     )
-    if not overdue:
-        now_cutoff = case(
-            *((TrainingRecord.kind == k, earliest_counting(k, workflow, today)) for k in roles),
-        )
-        query = query.having(and_(last < soon_cutoff, last >= now_cutoff))
     return [tuple(row) for row in session.execute(query.order_by(last, User.id).limit(limit))]
+
+
+def _falling_due(
+    session: Session,
+    enterprise_id: int,
+    workflow: Workflow,
+    today: date,
+    until: date,
+    roles: Mapping[str, tuple[str, ...]],
+    limit: int | None,
+) -> list[tuple[int, str, str, date]]:
+    """The same rows for what is still valid today but stops counting by `until`, read from
+    each kind's falling-due window only (taken on or after the day that still counts today,
+    before the day that still counts on `until`), one row per newest record: the records a
+    person kept over the years are never read, only the few that fall due."""
+    record, newer, role = TrainingRecord, aliased(TrainingRecord), aliased(UserRole)
+    opens = {k: earliest_counting(k, workflow, today) for k in roles}
+    closes = {k: earliest_counting(k, workflow, until) for k in roles}
+    in_window = or_(
+        *(
+            and_(
+                record.kind == kind,
+                record.taken_on >= opens[kind],
+                record.taken_on < closes[kind],
+                select(role.id).where(role.user_id == User.id, role.role.in_(held)).exists(),
+            )
+            for kind, held in roles.items()
+        )
+    )
+    newest = ~(
+        select(newer.id)
+        .where(
+            newer.user_id == record.user_id,
+            newer.kind == record.kind,
+            newer.passed.is_(True),
+            newer.taken_on <= today,
+            or_(
+                newer.taken_on > record.taken_on,
+                and_(newer.taken_on == record.taken_on, newer.id > record.id),
+            ),
+        )
+        .exists()
+    )
+    query = (
+        select(User.id, User.name, record.kind, record.taken_on)
+        .join(User, User.id == record.user_id)
+        .where(
+            record.kind.in_(sorted(roles)),
+            record.passed.is_(True),
+            record.taken_on <= today,
+            record.taken_on >= min(opens.values()),  # the windows' span, for the index
+            record.taken_on < max(closes.values()),
+            in_window,
+            newest,
+            User.enterprise_id == enterprise_id,
+            User.active.is_(True),
+        )
+        .order_by(record.taken_on, User.id, record.kind)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query)]
 
 
 def _agreements(

@@ -553,3 +553,178 @@ def test_due_items_name_the_person_and_the_keepers_for_training(world):
     assert not [i for i in upcoming if i.key == mine[0].key]
     # the principal needs no training: nothing of theirs falls due
     assert not [i for i in after if i.key.startswith(f"training:{world.principal.id}:")]
+
+
+# -- what the board reads: only the window each rule looks at, counted as one by one --------
+
+
+def _records(world: World, person, kind: str, *days_back: int, passed: bool = True) -> None:
+    from permit.models import TrainingRecord
+
+    for back in days_back:
+        world.session.add(
+            TrainingRecord(
+                user_id=person.id,
+                kind=kind,
+                topic=kind,
+                passed=passed,
+                taken_on=world.today - timedelta(days=back),
+                recorded_at=world.clock.now(),
+            )
+        )
+
+
+def _history(world: World) -> list:
+    """People with years of records: old and recent, failed ones newer than passed ones, two
+    on the same day, one dated ahead, people with two roles and people needing none."""
+    competence = competence_kinds(packs.packs()[world.pack].workflows["confined_space"])
+    people = []
+    for n in range(10):
+        roles = ["attendant", "rescuer"] if n % 3 == 0 else ["entrant"] if n % 3 else []
+        person = world.person(f"历{n}", roles or ["approver"], trained=False)
+        _records(world, person, "annual", 3 * 365 + n, 700 + n, 300 + 9 * n)
+        if n % 4 == 1:
+            _records(world, person, "annual", 20 + n, passed=False)
+        if n % 5 == 2:
+            _records(world, person, "annual", 300 + 9 * n)  # the same day twice
+        if n == 7:
+            _records(world, person, "annual", -5)  # dated ahead: not counted until then
+        if "attendant" in roles:
+            for j, kind in enumerate(competence):
+                _records(world, person, kind, 800 + j, 330 + 7 * n + j)
+        people.append(person)
+    world.session.commit()
+    return people
+
+
+def test_what_falls_due_is_the_full_list_less_what_is_overdue_whatever_the_history(world):
+    _history(world)
+    training_seen = 0
+    for shift in range(0, 420, 13):
+        day = world.today + timedelta(days=shift)
+        full = due_items(world.session, world.enterprise.id, day)
+        upcoming = due_items(world.session, world.enterprise.id, day, include_overdue=False)
+        assert upcoming == [item for item in full if not item.overdue]
+        training_seen += sum(1 for item in upcoming if item.kind == "training")
+    assert training_seen > 10  # the window was exercised, not empty every day
+
+
+def test_the_training_lines_count_each_person_as_their_records_qualify_them(world):
+    from sqlalchemy import select
+
+    from permit.models import User
+    from permit.qualification import is_qualified
+
+    _history(world)
+    wf = packs.packs()[world.pack].workflows["confined_space"]
+    spec = wf.section("training")
+    people = world.session.scalars(
+        select(User).where(User.enterprise_id == world.enterprise.id, User.active.is_(True))
+    ).all()
+    for shift in (0, 40, 150, 300, 340, 400):
+        day = world.today + timedelta(days=shift)
+        found = compliance_board.board(world.session, world.enterprise.id, at(day))
+        soon = day + timedelta(days=found.horizon_days)
+        ctx = compliance_board._Context(
+            session=world.session,
+            enterprise=world.enterprise,
+            pack=found.pack,
+            workflow=wf,
+            now=at(day),
+            today=day,
+            soon=soon,
+        )
+        for guard in ("people_trained", "attendant_competent"):
+            kinds = compliance_board._kinds(wf, guard)
+            roles = {r for k in kinds for r in spec[k].get("required_of", [])}
+            holders = [p for p in people if roles & set(p.roles)]
+            expected = {
+                k: (
+                    sum(is_qualified(p, k, day, wf) for p in holders),
+                    # past the horizon, by the records taken by today
+                    sum(
+                        any(
+                            r.kind == k
+                            and r.taken_on <= day
+                            and (valid_until(r, wf) or day) >= soon
+                            and r.passed
+                            for r in p.trainings
+                        )
+                        for p in holders
+                    ),
+                )
+                for k in kinds
+            }
+            assert compliance_board._coverage(ctx, kinds) == (len(holders), expected)
+
+
+@pytest.mark.parametrize("pack", [DRAFT, "order13-2024"])
+def test_the_board_counts_approvals_below_their_tier_as_judging_each_would(session, clock, pack):
+    from sqlalchemy import select
+
+    from permit.models import Permit
+
+    world = World(session, clock, pack)
+    world.build()
+    session.commit()
+    major = world.drive(world.permit(), "approved")
+    general = world.drive(world.permit(space=world.tank, task_type="inspection"), "approved")
+    odd = [
+        (major, "major", "approver"),
+        (major, "major", "authorised"),
+        (major, "major", "deputy"),
+        (major, "no_such_tier", "entrant"),
+        (general, "general", "entrant"),
+        (general, "general", "authorised"),
+        (general, None, "entrant"),
+    ]
+    for permit, tier, role in odd:
+        session.add(
+            Signature(
+                permit_id=permit.id,
+                user_id=world.approver.id,
+                kind="approve",
+                role=role,
+                tier=tier,
+                signed_at=clock.now(),
+            )
+        )
+    session.add(  # not an approval: never counted
+        Signature(
+            permit_id=general.id,
+            user_id=world.entrant.id,
+            kind="close",
+            role="entrant",
+            tier="major",
+            signed_at=clock.now(),
+        )
+    )
+    session.commit()
+    rows = session.execute(
+        select(Permit.workflow, Permit.workflow_version, Signature.tier, Signature.role)
+        .join(Permit, Permit.id == Signature.permit_id)
+        .where(Permit.enterprise_id == world.enterprise.id, Signature.kind == "approve")
+    ).all()
+    below = sum(compliance_board.signed_below(session, world.enterprise.id, *row) for row in rows)
+    assert below >= 2
+    found = line(world, "approval")
+    assert found.status == "not_met"
+    assert found.evidence[0].message("en") == (
+        f"{below} of {len(rows)} approvals were signed below their tier"
+    )
+
+
+def test_the_keepers_are_the_enterprises_own_active_principal_deputy_and_admin(world):
+    from permit.compliance import keepers
+
+    other = registers.create_enterprise(
+        world.session, code="QY2", name="别家公司", industry="light", clock=world.clock
+    )
+    world.person("别家主任", ["principal"], enterprise=other, trained=False)
+    admin = world.person("管理员", ["admin", "approver"], trained=False)
+    gone = world.person("已离职副总", ["deputy"], trained=False)
+    gone.active = False
+    world.session.commit()
+    assert keepers(world.session, world.enterprise.id) == tuple(
+        sorted([world.principal.id, world.deputy.id, admin.id])
+    )

@@ -43,6 +43,8 @@ class TrainingRecord(Base):
     # The board and the reminders read each person's newest passed record per kind.
     __table_args__ = (
         Index("ix_training_records_user_kind_passed", "user_id", "kind", "passed", "taken_on"),
+        # ... and the board's list of what falls due, the records of a date window.
+        Index("ix_training_records_kind_taken", "kind", "passed", "taken_on", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
