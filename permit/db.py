@@ -193,6 +193,7 @@ class PreparedWrite:
         )
         order = compiled.positiontup  # None when the driver takes parameters by name
         self.order = None if order is None else tuple(self.names.index(k) for k in order)
+        self.in_order = self.order == tuple(range(len(self.names)))
         self.returns = bool(compiled.effective_returning)
 
     def _bound(self, row: Sequence[Any]) -> Any:
@@ -215,7 +216,21 @@ class PreparedWrite:
 
     def many(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
         """Run once per row, in one executemany."""
-        bound = [self._bound(row) for row in rows]
+        if not rows:
+            return
+        # column by column: each processor mapped over its column, rows zipped back
+        columns = list(zip(*rows, strict=True))
+        if len(columns) != len(self.names):
+            raise ValueError(f"{len(self.names)} values a row expected, not {len(columns)}")
+        for i, processor in self.processors:
+            columns[i] = map(processor, columns[i])
+        if self.order is None:
+            names = self.names
+            bound: Any = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        elif self.in_order:
+            bound = list(zip(*columns, strict=True))
+        else:
+            bound = list(zip(*(columns[i] for i in self.order), strict=True))
 
         def run(cursor):
             cursor.executemany(self.sql, bound)

@@ -186,6 +186,7 @@ class _Scale(NamedTuple):
     low: float
     high: float
     points: frozenset[str]
+    limits: _Limits
 
 
 def _scales(workflow: Workflow) -> dict[tuple[str, str], _Scale]:
@@ -194,12 +195,15 @@ def _scales(workflow: Workflow) -> dict[tuple[str, str], _Scale]:
         table = {}
         points = frozenset(workflow.section("gas_tests").get("deep_points", []))
         plausible = workflow.section("plausible")
+        limits = _limits(workflow)
         for name, spec in workflow.section("gases").items():
             spellings = {u: u for u in spec["units"]}
             spellings |= {k: v for k, v in UNIT_ALIASES.items() if v in spec["units"]}
             for spelling, unit in spellings.items():
                 bounds = plausible[unit]
-                table[(name, spelling)] = _Scale(unit, bounds["min"], bounds["max"], points)
+                table[(name, spelling)] = _Scale(
+                    unit, bounds["min"], bounds["max"], points, limits[name]
+                )
         workflow.derived["gas_scales"] = table
     return table
 
@@ -220,9 +224,12 @@ def judge_plain(reading: Mapping[str, Any], workflow: Workflow) -> Judged | None
     point = reading.get("point") or ""
     if point and point not in scale.points:
         return None
-    limits = _limits(workflow)[gas]
+    limits = scale.limits
     value = float(value)
-    converted = convert(value, scale.unit, limits.limit_unit, gas, workflow)
+    if scale.unit == limits.limit_unit:  # as convert() would: the value itself
+        converted = value
+    else:
+        converted = convert(value, scale.unit, limits.limit_unit, gas, workflow)
     passed = _passes(converted, limits)
     return Judged(gas, point, value, scale.unit, converted, limits.limit_unit, passed)
 

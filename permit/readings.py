@@ -314,10 +314,10 @@ def _reasons(
 
 def _detectors(session: Session, permit: Subject, source: Source) -> dict[str, Detector]:
     """The detectors this source may speak for on this permit, by serial."""
+    if source.detector is not None and getattr(permit, "detector_id", None) == source.detector.id:
+        return {source.detector.serial: source.detector}  # found through this detector
     assigned = select(PermitEquipment.equipment_id).where(PermitEquipment.permit_id == permit.id)
     if source.detector is not None:
-        if getattr(permit, "detector_id", None) == source.detector.id:
-            return {source.detector.serial: source.detector}  # found through this detector
         on_permit = session.connection().execute(
             assigned.where(PermitEquipment.equipment_id == source.detector.id)
         ).first()
