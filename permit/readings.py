@@ -231,7 +231,7 @@ def _plain(
     only: str,
     window: tuple[datetime, datetime],
 ) -> _Item | None:
-    """The n-th item as a reading in the common case, in a few lookups: a usable detector
+    """An item as a reading in the common case, in a few lookups: a usable detector
     that measures the gas, a reading gas.judge_plain() judges, a time within the window.
     None for anything else, which _reasons() then explains (or judges): where this answers,
     _reasons() finds nothing wrong and judges the same (a test checks it)."""
