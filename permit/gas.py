@@ -104,7 +104,7 @@ def problems(reading: Mapping[str, Any], workflow: Workflow) -> list[dict[str, A
     """Why a reading is not a measurement at all: unknown gas or unit, NaN, out of range."""
     gases = workflow.section("gases")
     gas = reading.get("gas")
-    if gas not in gases:
+    if not isinstance(gas, str) or gas not in gases:  # a list or an object names no gas
         return [{"problem": {"zh": f"未知气体 {gas!r}", "en": f"unknown gas {gas!r}"}}]
     unit = normalise_unit(reading.get("unit", ""))
     if unit is None or unit not in gases[gas]["units"]:
@@ -214,8 +214,10 @@ def judge_plain(reading: Mapping[str, Any], workflow: Workflow) -> Judged | None
     point or a known one. None for anything else, which problems() then explains and judge()
     judges. Where it answers it agrees with problems() and judge() (a property test checks
     it): readings arrive by the thousand from every detector at work."""
-    gas = reading.get("gas")
-    scale = _scales(workflow).get((gas, reading.get("unit")))  # type: ignore[arg-type]
+    gas, unit = reading.get("gas"), reading.get("unit")
+    if type(gas) is not str or type(unit) is not str:  # a list or an object: no key
+        return None
+    scale = _scales(workflow).get((gas, unit))
     value = reading.get("value")
     if scale is None or type(value) not in (int, float):
         return None

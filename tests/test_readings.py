@@ -61,6 +61,8 @@ BAD = {
     "a value that is text": {"value": "high"},
     "oxygen above 100 %": {"gas": "o2", "value": 100.5, "unit": "%vol"},
     "an unknown gas": {"gas": "nh3"},
+    "a gas that is a list": {"gas": ["h2s"]},
+    "a unit that is a list": {"unit": ["mg/m3"]},
     "a gas the detector cannot measure": {"gas": "co2", "value": 800},
     "an unknown sampling point": {"point": "bottom"},
     "a detector not on the permit": {"detector": "D-77"},
