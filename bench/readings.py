@@ -69,7 +69,8 @@ APP_DOES = (
     "detector (one SELECT), each reading checked (detector, gas, unit, physical range, time) "
     "and judged by the pack's limits, the batch row, the readings in one executemany, the "
     "batch's audit entry (hash chain: head SELECT FOR UPDATE, INSERT, UPDATE), the answer kept "
-    "under its key (one INSERT), one commit; 201 checked."
+    "under its key (one INSERT), one commit; 201 checked. These statements are compiled once "
+    "and run on the driver's cursor (permit.db PreparedRead/PreparedWrite)."
 )
 BASELINE_DOES = (
     "The very same reading rows (as the app stores them, judged beforehand), inserted into the "

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
+from . import db
 from .approval import signing_role
 from .clock import local_zone
 from .errors import NotFound, plain
@@ -158,22 +159,19 @@ _BY_DETECTOR = (
         PermitEquipment.__table__.c.equipment_id == bindparam("detector_id"),
     )
 )
+_PREPARED_BY_DETECTOR = db.Prepared(lambda dialect: db.PreparedRead(_BY_DETECTOR, dialect))
 
 
 def permit_for_detector(
     session: Session, enterprise_id: int, detector_id: int, number: str
 ) -> PermitRef:
     """A detector's gateway sees only its enterprise's permits that its detector is on."""
-    row = (
-        session.connection()
-        .execute(
-            _BY_DETECTOR,
-            {"enterprise_id": enterprise_id, "number": number, "detector_id": detector_id},
-        )
-        .first()
+    conn = session.connection()
+    row = _PREPARED_BY_DETECTOR(conn).first(
+        conn, {"enterprise_id": enterprise_id, "number": number, "detector_id": detector_id}
     )
     if row is None:
         raise NotFound(
             [plain("not_found", "没有找到作业票 {number}", "No permit {number}", number=number)]
         )
-    return PermitRef(**row._mapping)
+    return PermitRef(**row._asdict())

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
+from . import db
 from .models import AuditEntry, AuditHead, Base
 
 GENESIS = "0" * 64
@@ -22,6 +23,38 @@ ADVANCE_HEAD = (
     HEADS.update()
     .where(HEADS.c.chain == bindparam("of_chain"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_COLUMNS = (
+    "chain",
+    "seq",
+    "prev_hash",
+    "at",
+    "client_at",
+    "actor_id",
+    "actor_role",
+    "subject_type",
+    "subject_id",
+    "event",
+    "data",
+)
+# Every change appends one entry: its three statements compiled once per kind of database and
+# run on the driver's cursor (SQLAlchemy's execution costs more than SQLite's work on them).
+_HEAD = db.Prepared(
+    lambda dialect: db.PreparedRead(
+        select(HEADS.c.seq, HEADS.c.hash)
+        .where(HEADS.c.chain == bindparam("chain"))
+        .with_for_update(),
+        dialect,
+    )
+)
+_INSERT_ENTRY = db.Prepared(
+    lambda dialect: db.PreparedWrite(ENTRIES.insert(), dialect, (*_COLUMNS, "hash"))
+)
+_INSERT_HEAD = db.Prepared(
+    lambda dialect: db.PreparedWrite(HEADS.insert(), dialect, ("chain", "seq", "hash"))
+)
+_ADVANCE_HEAD = db.Prepared(
+    lambda dialect: db.PreparedWrite(ADVANCE_HEAD, dialect, ("of_chain", "new_seq", "new_hash"))
 )
 
 
@@ -61,22 +94,7 @@ def _digest(row: Mapping[str, Any]) -> str:
 
 
 def _columns(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        c: getattr(entry, c)
-        for c in (
-            "chain",
-            "seq",
-            "prev_hash",
-            "at",
-            "client_at",
-            "actor_id",
-            "actor_role",
-            "subject_type",
-            "subject_id",
-            "event",
-            "data",
-        )
-    }
+    return {c: getattr(entry, c) for c in _COLUMNS}
 
 
 def append(
@@ -94,14 +112,12 @@ def append(
 ) -> str:
     """Append one entry in the caller's transaction and return its hash.
 
-    The head row's lock orders concurrent appenders of one chain. Core statements, not the
-    ORM: this runs on every event and the unit of work would double its cost.
+    The head row's lock orders concurrent appenders of one chain. Prepared statements, not
+    the ORM: this runs on every event and the unit of work would double its cost.
     """
     chain = chain_of(enterprise_id)
     conn = session.connection()
-    head = conn.execute(
-        select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == chain).with_for_update()
-    ).first()
+    head = _HEAD(conn).first(conn, {"chain": chain})
     seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
     row = {
         "chain": chain,
@@ -117,13 +133,11 @@ def append(
         "data": jsonable(data),
     }
     row["hash"] = _digest(row)
-    conn.execute(ENTRIES.insert(), row)
+    _INSERT_ENTRY(conn).one(conn, [row[c] for c in (*_COLUMNS, "hash")])
     if head is None:
-        conn.execute(HEADS.insert(), {"chain": chain, "seq": row["seq"], "hash": row["hash"]})
+        _INSERT_HEAD(conn).one(conn, (chain, row["seq"], row["hash"]))
     else:
-        conn.execute(
-            ADVANCE_HEAD, {"of_chain": chain, "new_seq": row["seq"], "new_hash": row["hash"]}
-        )
+        _ADVANCE_HEAD(conn).one(conn, (chain, row["seq"], row["hash"]))
     return row["hash"]
 
 

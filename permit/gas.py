@@ -104,7 +104,7 @@ def problems(reading: Mapping[str, Any], workflow: Workflow) -> list[dict[str, A
     """Why a reading is not a measurement at all: unknown gas or unit, NaN, out of range."""
     gases = workflow.section("gases")
     gas = reading.get("gas")
-    if gas not in gases:
+    if not isinstance(gas, str) or gas not in gases:  # a list or an object names no gas
         return [{"problem": {"zh": f"未知气体 {gas!r}", "en": f"unknown gas {gas!r}"}}]
     unit = normalise_unit(reading.get("unit", ""))
     if unit is None or unit not in gases[gas]["units"]:
@@ -186,6 +186,7 @@ class _Scale(NamedTuple):
     low: float
     high: float
     points: frozenset[str]
+    limits: _Limits
 
 
 def _scales(workflow: Workflow) -> dict[tuple[str, str], _Scale]:
@@ -194,12 +195,15 @@ def _scales(workflow: Workflow) -> dict[tuple[str, str], _Scale]:
         table = {}
         points = frozenset(workflow.section("gas_tests").get("deep_points", []))
         plausible = workflow.section("plausible")
+        limits = _limits(workflow)
         for name, spec in workflow.section("gases").items():
             spellings = {u: u for u in spec["units"]}
             spellings |= {k: v for k, v in UNIT_ALIASES.items() if v in spec["units"]}
             for spelling, unit in spellings.items():
                 bounds = plausible[unit]
-                table[(name, spelling)] = _Scale(unit, bounds["min"], bounds["max"], points)
+                table[(name, spelling)] = _Scale(
+                    unit, bounds["min"], bounds["max"], points, limits[name]
+                )
         workflow.derived["gas_scales"] = table
     return table
 
@@ -210,8 +214,10 @@ def judge_plain(reading: Mapping[str, Any], workflow: Workflow) -> Judged | None
     point or a known one. None for anything else, which problems() then explains and judge()
     judges. Where it answers it agrees with problems() and judge() (a property test checks
     it): readings arrive by the thousand from every detector at work."""
-    gas = reading.get("gas")
-    scale = _scales(workflow).get((gas, reading.get("unit")))  # type: ignore[arg-type]
+    gas, unit = reading.get("gas"), reading.get("unit")
+    if type(gas) is not str or type(unit) is not str:  # a list or an object: no key
+        return None
+    scale = _scales(workflow).get((gas, unit))
     value = reading.get("value")
     if scale is None or type(value) not in (int, float):
         return None
@@ -220,9 +226,12 @@ def judge_plain(reading: Mapping[str, Any], workflow: Workflow) -> Judged | None
     point = reading.get("point") or ""
     if point and point not in scale.points:
         return None
-    limits = _limits(workflow)[gas]
+    limits = scale.limits
     value = float(value)
-    converted = convert(value, scale.unit, limits.limit_unit, gas, workflow)
+    if scale.unit == limits.limit_unit:  # as convert() would: the value itself
+        converted = value
+    else:
+        converted = convert(value, scale.unit, limits.limit_unit, gas, workflow)
     passed = _passes(converted, limits)
     return Judged(gas, point, value, scale.unit, converted, limits.limit_unit, passed)
 

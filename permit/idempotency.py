@@ -19,11 +19,18 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from . import db
 from .errors import InvalidInput, plain
 from .models import IdempotencyKey
 
 MAX_KEY = 200
 KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, no spaces
+
+
+_COLUMNS = ("owner", "key", "request_hash", "status", "body", "created_at")
+_RECORD = db.Prepared(
+    lambda dialect: db.PreparedWrite(insert(IdempotencyKey.__table__), dialect, _COLUMNS)
+)
 
 
 @dataclass(frozen=True)
@@ -89,14 +96,5 @@ def record(
     """Keep the answer under its key, in the transaction of the change it answers. Raises
     IntegrityError (SQLite: OperationalError) when the key is kept already or by a
     concurrent request: roll back and answer with stored()."""
-    session.connection().execute(
-        insert(IdempotencyKey.__table__),
-        {
-            "owner": owner,
-            "key": key,
-            "request_hash": request_hash,
-            "status": status,
-            "body": body,
-            "created_at": now,
-        },
-    )
+    conn = session.connection()
+    _RECORD(conn).one(conn, (owner, key, request_hash, status, body, now))

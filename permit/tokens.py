@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, db
 from .access import is_staff
 from .clock import Clock
 from .errors import InvalidInput, NotFound, plain
@@ -179,6 +179,8 @@ _BEARER = (
     )
     .where(TOKENS.c.digest == bindparam("digest"))
 )
+# read on every API request: compiled once, run on the driver's cursor
+_PREPARED_BEARER = db.Prepared(lambda dialect: db.PreparedRead(_BEARER, dialect))
 
 
 def authenticate(session: Session, token: str, *, now: datetime) -> Bearer | None:
@@ -186,7 +188,8 @@ def authenticate(session: Session, token: str, *, now: datetime) -> Bearer | Non
     cannot tell which: every one of them is simply not a valid token)."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    row = session.connection().execute(_BEARER, {"digest": digest(token)}).first()
+    conn = session.connection()
+    row = _PREPARED_BEARER(conn).first(conn, {"digest": digest(token)})
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= now:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from permit import alarms, engine, readings
+from permit import alarms, engine, gas, readings
 from permit.errors import Blocked, Conflict
 from permit.models import Alarm, AuditEntry, Permit, Reading, ReadingBatch
+from permit.workflow import get as get_workflow
 
 from .api_client import Api, is_problem, reading
 from .helpers import row_counts
@@ -58,6 +61,8 @@ BAD = {
     "a value that is text": {"value": "high"},
     "oxygen above 100 %": {"gas": "o2", "value": 100.5, "unit": "%vol"},
     "an unknown gas": {"gas": "nh3"},
+    "a gas that is a list": {"gas": ["h2s"]},
+    "a unit that is a list": {"unit": ["mg/m3"]},
     "a gas the detector cannot measure": {"gas": "co2", "value": 800},
     "an unknown sampling point": {"point": "bottom"},
     "a detector not on the permit": {"detector": "D-77"},
@@ -471,3 +476,78 @@ def test_a_gateways_stale_view_of_the_permit_is_a_conflict_and_the_retry_raises_
         gateway.commit()
     assert result.moved and result.state == "suspended" and result.version == seen.version + 1
     assert state_of(world, permit) == "suspended"
+
+
+# -- the common reading's fast path agrees with the full checks ------------------------------
+
+_PLAIN_WINDOW = (
+    datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+    datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+)
+_PLAIN_DETECTORS = {
+    "D-01": readings._Detector(1, "D-01", frozenset({"o2", "lel", "h2s", "co"}), None),
+    "D-02": readings._Detector(2, "D-02", frozenset({"o2"}), None),
+    "D-09": readings._Detector(9, "D-09", frozenset({"o2", "h2s"}), {"zh": "过期", "en": "due"}),
+}
+
+
+_PLAIN_TIMES = st.one_of(
+    st.datetimes(
+        min_value=datetime(2026, 11, 23, 7, 50),
+        max_value=datetime(2026, 11, 23, 9, 10),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))]),
+    ).map(lambda t: t.isoformat()),
+    st.sampled_from(["2026-11-23T08:30:00", "yesterday", " 2026-11-23T08:30Z", None, 5]),
+)
+
+
+@pytest.mark.parametrize("only", ["", "D-01"])
+@settings(max_examples=600, deadline=None)
+@given(
+    item=st.one_of(
+        st.fixed_dictionaries(
+            {
+                "detector": st.sampled_from(["D-01", "D-02", "D-09", "X-1", "", None, 7]),
+                "gas": st.sampled_from(["o2", "lel", "h2s", "co", "co2", "radon"]),
+                "unit": st.sampled_from(["%vol", "%LEL", "mg/m3", "ppm", "PPM", "%", "ppb"]),
+                "value": st.one_of(
+                    st.floats(0, 30),
+                    st.integers(0, 40),
+                    st.floats(allow_nan=True, allow_infinity=True),
+                    st.sampled_from([True, "12.5", None, -1]),
+                ),
+                "taken_at": _PLAIN_TIMES,
+            },
+            optional={"point": st.sampled_from(["", "upper", "lower", "roof", None])},
+        ),
+        st.sampled_from([None, [], "o2", 3, {}]),
+    )
+)
+def test_the_plain_path_agrees_with_the_full_checks_wherever_it_answers(only, item):
+    """readings._plain() takes the common reading in a few lookups; where it answers, the full
+    checks find nothing wrong and judge the same, and every reading the full checks pass and
+    gas.judge_plain() judges is one it answers."""
+    wf = get_workflow("confined_space", "draft-2023.1")
+    fast = readings._plain(wf, item, _PLAIN_DETECTORS, only, _PLAIN_WINDOW)
+    found, detector, taken_at, judged = readings._reasons(
+        wf, 1, item, _PLAIN_DETECTORS, only, _PLAIN_WINDOW, SKEW
+    )
+    if fast is not None:
+        assert found == []
+        assert fast == (detector.id, detector.serial, taken_at, judged)
+    elif not found:
+        assert gas.judge_plain(item, wf) is None  # judged by the full judge() instead
+
+
+def test_the_common_reading_takes_the_plain_path():
+    wf = get_workflow("confined_space", "draft-2023.1")
+    item = {"detector": "D-01", "gas": "h2s", "unit": "mg/m3", "value": 12,
+            "taken_at": "2026-11-23T16:30:00+08:00"}
+    fast = readings._plain(wf, item, _PLAIN_DETECTORS, "", _PLAIN_WINDOW)
+    assert fast.detector_id == 1 and fast.judged.passed is False
+    assert fast.taken_at == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    for late in ("2026-11-23T17:00:01+08:00", "2026-11-23T07:59:59Z"):  # outside the window
+        assert readings._plain(wf, {**item, "taken_at": late}, _PLAIN_DETECTORS, "",
+                               _PLAIN_WINDOW) is None
+    assert readings._plain(wf, {**item, "detector": "D-02"}, _PLAIN_DETECTORS, "",
+                           _PLAIN_WINDOW) is None  # D-02 does not measure H2S
