@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         attendant,
         auth,
         board,
+        campaigns,
         contractors,
         desk,
         emergency,
@@ -99,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         signs,
         scan,
         inspections,
+        campaigns,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)
