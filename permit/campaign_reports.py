@@ -198,8 +198,10 @@ def _tally(
             for a in order[1:] + order[:1]
             if a in areas or a != order[0]
         ]
+    overall = total.row()
+    del overall["name"]  # a slice's label; the whole has the report's own name
     return {
-        **total.row(),
+        **overall,
         **_problem_figures(per_checkpoint),
         "teams": [teams[k].row() for k in sorted(teams)],
         "areas": area_rows,

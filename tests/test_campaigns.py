@@ -134,7 +134,7 @@ def test_the_summary_report_covers_the_whole_campaign(cw):
     assert r["rectification_rate"] == "33.3%"
     assert groups(r)["三"] == 3 and sum(groups(r).values()) == 6
     assert r["flagged_enterprises"] == ["丙公司", "甲公司"]
-    assert r["effects"] == "企业整改积极"
+    assert r["effects"] == "企业整改积极" and r["name"] == "滨江区秋季专项行动"
 
 
 # -- the documents --------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_the_summarys_pdf_and_workbook_carry_every_figure_and_the_paragraphs(cw)
     text = flat(documents.text(summary_pdf(r)))
     for expected in (
         "滨江区秋季专项行动 专家指导服务总结报告",
-        "计划专家指导服务4次，已开展3次（已结束0次），服务企业3家",
+        "滨江区秋季专项行动期间，滨江区计划专家指导服务4次，已开展3次（已结束0次），服务企业3家",
         "适用《规定》的企业4家，已覆盖3家，覆盖率75.0%",
         "共发现问题6项，回头看判定已整改2项，整改率33.3%；未整改2项",
         "尚未服务的适用企业：己公司",
