@@ -200,8 +200,12 @@ def _tally(
         ]
     overall = total.row()
     del overall["name"]  # a slice's label; the whole has the report's own name
+    cites = inspections.workflow().section("reports")
     return {
         **overall,
+        "cite": cites.get("cite", ""),
+        "summary_cite": cites.get("summary_cite", ""),
+        "enforcement_cite": cites.get("enforcement_cite", ""),
         **_problem_figures(per_checkpoint),
         "teams": [teams[k].row() for k in sorted(teams)],
         "areas": area_rows,

@@ -146,6 +146,8 @@ def test_the_briefs_pdf_and_workbook_carry_every_figure(cw):
     text = flat(documents.text(pdf))
     for expected in (
         "专家指导服务工作简报（2026年11月）",
+        "依据：000工作要求三：每月汇总各专家组工作进展情况，形成工作简报",
+        "要依法严格处罚",
         "杭州市›滨江区",
         "2026-11-01至2026-11-30",
         "本月滨江区共开展专家指导服务1次，服务企业1家，发现问题1项；企业答复整改2项，"
@@ -197,6 +199,7 @@ def test_the_summarys_pdf_and_workbook_carry_every_figure_and_the_paragraphs(cw)
     text = flat(documents.text(summary_pdf(r)))
     for expected in (
         "滨江区秋季专项行动 专家指导服务总结报告",
+        "总结成效、梳理经验、发现不足",
         "滨江区秋季专项行动期间，滨江区计划专家指导服务4次，已开展3次（已结束0次），服务企业3家",
         "适用《规定》的企业4家，已覆盖3家，覆盖率75.0%",
         "共发现问题6项，回头看判定已整改2项，整改率33.3%；未整改2项",
