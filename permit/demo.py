@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import (
     attachments,
+    campaigns,
     contractors,
     emergency,
     engine,
@@ -408,13 +409,24 @@ def _jurisdiction(session: Session, ent: Enterprise, ent13: Enterprise, users, c
         )
     for username in ("expert", "expert2", "regulator"):
         jurisdictions.place(session, users[username], district, clock=clock)
+    today = local_date(clock.now())
+    campaign = campaigns.create(
+        session,
+        node=district,
+        name="滨江区有限空间专家指导服务专项行动",
+        starts_on=today - timedelta(days=7),
+        ends_on=today + timedelta(days=60),
+        actor=users["regulator"],
+        clock=clock,
+    )
     visit = inspections.plan(
         session,
         enterprise=ent,
-        planned_on=local_date(clock.now()),
+        planned_on=today,
         lead=users["regulator"],
         experts=[users["expert"], users["expert2"]],
         clock=clock,
+        campaign=campaign,
     )
     wf = inspections.workflow()
     steps = [

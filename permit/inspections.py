@@ -17,10 +17,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import attachments, audit, jurisdictions
+from . import attachments, audit, campaigns, jurisdictions
 from .clock import Clock, local_date
 from .errors import Blocked, InvalidInput, NotFound, Reason, plain
 from .models import (
+    Campaign,
     Enterprise,
     Finding,
     FindingPhoto,
@@ -112,8 +113,10 @@ def plan(
     lead: User,
     experts: list[User],
     clock: Clock,
+    campaign: Campaign | None = None,
 ) -> Inspection:
-    """A regulator plans a visit to an enterprise of the jurisdiction that the rules cover."""
+    """A regulator plans a visit to an enterprise of the jurisdiction that the rules cover,
+    on its own or as part of a campaign of a node holding the enterprise."""
     if not can_plan(lead) or enterprise.jurisdiction_id not in jurisdictions.visible_nodes(
         session, lead
     ):
@@ -123,6 +126,8 @@ def plan(
         raise Blocked([scope.reason])
     if planned_on < local_date(clock.now()):
         raise _refuse("past_date", "计划日期不能早于今天", "A visit cannot be planned in the past")
+    if campaign is not None:
+        _fits_campaign(session, campaign, enterprise, planned_on, lead)
     wf = workflow()
     now = clock.now()
     inspection = Inspection(
@@ -131,6 +136,7 @@ def plan(
         number=f"ZD-new-{secrets.token_hex(8)}",
         enterprise_id=enterprise.id,
         jurisdiction_id=enterprise.jurisdiction_id,
+        campaign_id=campaign.id if campaign is not None else None,
         workflow=wf.name,
         workflow_version=wf.version,
         state=wf.initial,
@@ -145,10 +151,33 @@ def plan(
     session.flush()
     inspection.number = f"ZD-{planned_on:%Y}-{inspection.id:04d}"
     session.flush()
-    _audit(session, inspection, lead, "plan", clock, planned_on=planned_on, lead=lead.name)
+    joined = {"campaign": campaign.name, "campaign_id": campaign.id} if campaign else {}
+    _audit(
+        session, inspection, lead, "plan", clock, planned_on=planned_on, lead=lead.name, **joined
+    )
     for expert in experts:
         add_expert(session, inspection, expert, actor=lead, clock=clock)
     return inspection
+
+
+def _fits_campaign(
+    session: Session, campaign: Campaign, enterprise: Enterprise, planned_on: date, lead: User
+) -> None:
+    if campaign not in campaigns.for_enterprise(session, lead, enterprise):
+        raise _refuse(
+            "campaign_scope",
+            "专项行动“{name}”不覆盖该企业所在辖区",
+            "The campaign '{name}' does not cover this enterprise's jurisdiction",
+            name=campaign.name,
+        )
+    if not campaign.starts_on <= planned_on <= campaign.ends_on:
+        raise _refuse(
+            "campaign_period",
+            "计划日期须在专项行动期间（{start}至{end}）",
+            "The date must fall within the campaign ({start} to {end})",
+            start=campaign.starts_on.isoformat(),
+            end=campaign.ends_on.isoformat(),
+        )
 
 
 def add_expert(

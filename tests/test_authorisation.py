@@ -7,7 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo
-from permit.models import Attachment, FindingPhoto, Inspection, Permit, Reminder, Space, User
+from permit.models import (
+    Attachment,
+    Campaign,
+    FindingPhoto,
+    Inspection,
+    Permit,
+    Reminder,
+    Space,
+    User,
+)
 
 from .helpers import row_counts
 
@@ -220,6 +229,22 @@ MATRIX = {
         "/inspections/{visit}/problems.pdf",
         expect(STAFF | OVERSEERS, 200),
     ),
+    # Campaigns, the monthly brief and the summary report: the overseers of the node read
+    # them; only a regulator creates a campaign (an empty form is refused, 303 back) or writes
+    # its summary (an empty form changes nothing, 303); everyone else gets 404.
+    "campaigns.index": ("GET", "/campaigns", expect(OVERSEERS, 200)),
+    "campaigns.create": ("POST", "/campaigns", expect({"regulator"}, 303)),
+    "campaigns.show": ("GET", "/campaigns/{campaign}", expect(OVERSEERS, 200)),
+    "campaigns.write_summary": (
+        "POST",
+        "/campaigns/{campaign}/summary",
+        expect({"regulator"}, 303),
+    ),
+    "campaigns.report_pdf": ("GET", "/campaigns/{campaign}/report.pdf", expect(OVERSEERS, 200)),
+    "campaigns.report_xlsx": ("GET", "/campaigns/{campaign}/report.xlsx", expect(OVERSEERS, 200)),
+    "campaigns.brief": ("GET", "/campaigns/brief", expect(OVERSEERS, 200)),
+    "campaigns.brief_as_pdf": ("GET", "/campaigns/brief.pdf", expect(OVERSEERS, 200)),
+    "campaigns.brief_as_xlsx": ("GET", "/campaigns/brief.xlsx", expect(OVERSEERS, 200)),
     # Reminders: everyone signed in has their own; {reminder} is the principal's, which
     # nobody else can even find.
     "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),
@@ -258,6 +283,7 @@ def demo_app(make_app, sessions, clock):
         worker = next(p.user for p in theirs.people if p.user.contractor_id == company.id)
         agreement = company.agreements[0]
         visit = session.scalars(select(Inspection)).first()
+        campaign = session.scalars(select(Campaign)).first()
         photo = session.scalars(select(FindingPhoto)).first()
         principal = session.scalars(select(User).where(User.username == "principal")).one()
         reminder = session.scalars(select(Reminder).where(Reminder.user_id == principal.id)).first()
@@ -274,6 +300,7 @@ def demo_app(make_app, sessions, clock):
         "worker": worker.id,
         "agreement": agreement.id,
         "visit": visit.number,
+        "campaign": campaign.id,
         "photo": photo.id,
         "reminder": reminder.id,
     }

@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         attendant,
         auth,
         board,
+        campaigns,
         contractors,
         desk,
         emergency,
@@ -101,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         scan,
         inspections,
         oversight,
+        campaigns,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)

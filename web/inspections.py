@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import engine, evidence, followup, inspections, jurisdictions, penalties
+from permit import campaigns, engine, evidence, followup, inspections, jurisdictions, penalties
 from permit.clock import local_date
 from permit.documents.problem_list import problem_list_pdf
 from permit.errors import InvalidInput, NotFound, plain
-from permit.models import Enterprise, Inspection, User
+from permit.models import Campaign, Enterprise, Inspection, User
 
 from . import clock, get_session
 from .auth import me
@@ -50,7 +50,7 @@ def index():
     visits = session.scalars(
         inspections.visible_inspections(session, user).order_by(Inspection.planned_on.desc())
     ).all()
-    enterprises, nodes = [], []
+    enterprises, nodes, running = [], [], []
     if jurisdictions.overseer(user):
         today = local_date(clock().now())
         enterprises = [
@@ -60,9 +60,15 @@ def index():
             )
         ]
         nodes = jurisdictions.path(session, user.jurisdiction_id)
+        running = session.scalars(
+            campaigns.visible_campaigns(session, user)
+            .where(Campaign.ends_on >= today)
+            .order_by(Campaign.starts_on, Campaign.id)
+        ).all()
     return render_template(
         "inspections/index.html",
         visits=visits,
+        campaigns=running,
         enterprises=enterprises,
         nodes=nodes,
         wf=inspections.workflow(),
@@ -87,6 +93,9 @@ def enterprise(code: str):
         nodes=jurisdictions.path(session, ent.jurisdiction_id),
         visits=visits,
         experts=inspections.experts_for(session, ent) if inspections.can_plan(user) else [],
+        campaigns=campaigns.for_enterprise(session, user, ent)
+        if inspections.can_plan(user)
+        else [],
         today=local_date(clock().now()),
         wf=inspections.workflow(),
     )
@@ -109,8 +118,27 @@ def plan(code: str):
         ) from None
     chosen = {int(v) for v in request.form.getlist("experts") if v.isdigit()}
     experts = [e for e in inspections.experts_for(session, ent) if e.id in chosen]
+    campaign = None
+    if request.form.get("campaign"):
+        # a campaign the lead cannot see is as good as none: refused, never revealed
+        campaign = next(
+            (
+                c
+                for c in session.scalars(campaigns.visible_campaigns(session, user))
+                if str(c.id) == request.form["campaign"]
+            ),
+            None,
+        )
+        if campaign is None:
+            raise InvalidInput([plain("no_campaign", "没有找到该专项行动", "No such campaign")])
     visit = inspections.plan(
-        session, enterprise=ent, planned_on=planned_on, lead=user, experts=experts, clock=clock()
+        session,
+        enterprise=ent,
+        planned_on=planned_on,
+        lead=user,
+        experts=experts,
+        clock=clock(),
+        campaign=campaign,
     )
     session.commit()
     notify(_("Visit %(number)s planned.", number=visit.number), "ok")

@@ -40,6 +40,10 @@ class Campaign(Base):
     ends_on: Mapped[date]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
+    # 000 三：总结成效、梳理经验、发现不足 — written by the regulator for the summary report.
+    effects: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    shortcomings: Mapped[str] = mapped_column(Text, default="")
 
 
 class Inspection(Base):
