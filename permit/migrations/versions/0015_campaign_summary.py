@@ -1,16 +1,16 @@
 """The three paragraphs a regulator writes for a campaign's summary report (总结报告): its
 results (成效), lessons (经验) and shortcomings (不足), as procedure 000 三 asks.
 
-Revision ID: 0020
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

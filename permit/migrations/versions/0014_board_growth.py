@@ -3,14 +3,14 @@ roles by role, so the few keepers of the registers (who are told what falls due)
 from their roles instead of by reading every person of the enterprise; training records by
 kind and date, so the records falling due within the horizon are read from their window.
 
-Revision ID: 0016
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
-revision = "0016"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
