@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from permit.models.enterprise import role_label
 
     from . import (
+        account,
         api,
         attendant,
         auth,
@@ -99,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         signs,
         scan,
         inspections,
+        account,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)
