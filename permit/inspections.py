@@ -355,6 +355,8 @@ def add_photo(
         session, filename=f"report-{original.sha256[:12]}.jpg", data=small, **kept
     )
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    # RETURNING, not rowcount: an ORM-enabled INSERT on PostgreSQL does not report the rows
+    # ON CONFLICT DO NOTHING skipped, and a retried photo was audited again
     added = session.execute(
         insert(FindingPhoto)
         .values(
@@ -365,7 +367,8 @@ def add_photo(
             added_by_id=actor.id,
         )
         .on_conflict_do_nothing(index_elements=["finding_id", "attachment_id"])
-    ).rowcount
+        .returning(FindingPhoto.id)
+    ).first() is not None
     photo = session.scalars(
         select(FindingPhoto).where(
             FindingPhoto.finding_id == row.id, FindingPhoto.attachment_id == original.id
