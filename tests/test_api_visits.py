@@ -413,3 +413,22 @@ def test_a_wrong_password_makes_no_token_and_says_why(vw, web_app):
     assert messages == ["Wrong username or password"]
     vw.session.expire_all()
     assert vw.session.scalar(select(func.count()).select_from(ApiToken)) == before
+
+
+def test_a_token_follows_its_persons_jurisdiction_when_they_move_or_leave(vw, app):
+    """The token keeps no scope of its own: it sees what its person sees at each request."""
+    from permit import jurisdictions
+
+    ours = vw.plan()
+    theirs = vw.plan(ent=vw.other_ent, experts=[vw.other_expert])
+    vw.session.commit()
+    api = Api.signed_in(app, "regulator")
+    assert api.get(f"/visits/{ours.number}").status_code == 200
+    jurisdictions.place(vw.session, vw.regulator, vw.other_district, clock=vw.clock)
+    vw.session.commit()
+    is_problem(api.get(f"/visits/{ours.number}"), 404)
+    is_problem(api.get(f"/enterprises/{vw.ent.code}"), 404)
+    assert [v["number"] for v in api.get("/visits").get_json()["visits"]] == [theirs.number]
+    vw.regulator.active = False
+    vw.session.commit()
+    is_problem(api.get("/visits"), 401)
