@@ -362,7 +362,9 @@ def test_lists_filter_by_state_and_enterprise_and_refuse_a_bad_filter(vw, app):
     both = api.get(f"/visits?enterprise={vw.ent.code}&limit=5").get_json()["visits"]
     assert {v["number"] for v in both} == {planned.number, running.number}
     is_problem(api.get("/visits?state=teleported"), 422)
-    is_problem(api.get("/visits?limit=0"), 422)
+    for limit in ("0", "²", "-1", "501"):
+        is_problem(api.get(f"/visits?limit={limit}"), 422)
+        is_problem(api.get(f"/permits?limit={limit}"), 422)
 
 
 # -- the personal token, made on the web page -----------------------------------------------

@@ -19,7 +19,7 @@ from .. import clock, get_session
 from . import bp, documents
 from . import visit_documents as docs
 from .exchange import MAX_ID, document, json_body, person, requires_bearer, write
-from .permits import MAX_LIMIT, _invalid, _moment
+from .permits import _invalid, _moment, limit_arg
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
 EVENT_LISTS = ("confirmed", "documents")
@@ -45,11 +45,8 @@ def list_visits():
     code = request.args.get("enterprise")
     if code is not None:
         query = query.where(Inspection.enterprise.has(Enterprise.code == code))
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
-        raise _invalid("limit")
     rows = session.scalars(
-        query.order_by(Inspection.planned_on.desc(), Inspection.id.desc()).limit(int(limit))
+        query.order_by(Inspection.planned_on.desc(), Inspection.id.desc()).limit(limit_arg())
     ).all()
     return document({"visits": [docs.visit_summary(v, user) for v in rows]})
 
