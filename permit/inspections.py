@@ -425,6 +425,8 @@ def keep_photo(
         session, filename=f"report-{original.sha256[:12]}.jpg", data=small, **kept
     )
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    # RETURNING, not rowcount: an ORM-enabled INSERT on PostgreSQL does not report the rows
+    # ON CONFLICT DO NOTHING skipped, and a retried photo was audited again
     added = session.execute(
         insert(FindingPhoto)
         .values(
@@ -436,8 +438,6 @@ def keep_photo(
             added_by_id=actor.id,
         )
         .on_conflict_do_nothing(index_elements=["finding_id", "attachment_id"])
-        # the id comes back only if this call inserted the row (rowcount is not reliable for
-        # an ORM insert on every driver)
         .returning(FindingPhoto.id)
     ).first()
     photo = session.scalars(

@@ -664,6 +664,24 @@ ZH = {
     "All campaigns and the monthly brief": "全部专项行动与工作简报",
     "Campaign %(name)s created.": "已创建专项行动“%(name)s”。",
     "Summary saved.": "总结已保存。",
+    # --- personal API tokens ---
+    "API tokens": "接口令牌",
+    "Tokens": "令牌",
+    "Token": "令牌",
+    "Token revoked.": "令牌已撤销。",
+    "Your new token. Copy it now: it is shown only once.": "这是您的新令牌，请立即复制：它只显示这一次。",
+    "Valid until %(at)s. The app sends it in the header Authorization: Bearer …": "有效期至 %(at)s。应用在请求头 Authorization: Bearer … 中发送它。",
+    "A token lets the phone app act as you, with exactly what you may see and do here, for %(days)d days.": "令牌让手机应用以您的身份工作，可见可做的与您在本系统中完全相同，有效期 %(days)d 天。",
+    "Name of the device": "设备名称",
+    "e.g. my phone": "例如：我的手机",
+    "Your password": "您的密码",
+    "Make a token": "生成令牌",
+    "No tokens.": "暂无令牌。",
+    "Revoked": "已撤销",
+    "Expired": "已过期",
+    "Valid": "有效",
+    "Made %(at)s": "生成于 %(at)s",
+    "Until %(at)s": "有效至 %(at)s",
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from permit import demo, registers
-from permit.models import ApiToken, AuditEntry, Permit, User
+from permit.models import ApiToken, AuditEntry, FindingPhoto, Inspection, Permit, User
 
 from .api_client import Api, is_problem, reading
 from .factories import START_WORK_ITEMS
@@ -482,6 +482,19 @@ def expect(**by: int) -> dict[str, int]:
     return table
 
 
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(out, "JPEG")
+    return out.getvalue()
+
+
+DEMO_JPEG = _jpeg()
+
+
 def _permit_body(numbers) -> dict:
     return {"space": "GP-01", "task_type": "inspection", "attendant": numbers["attendant_id"],
             "entrants": [numbers["entrant_id"]], "equipment": ["D-01", "F-01", "R-01", "H-01"],
@@ -509,6 +522,21 @@ API_MATRIX = {
                        expect(staff=409, approver=200)),
     "api.post_readings": ("POST", "/permits/{theirs}/readings", "readings",
                           expect(staff=409, contractor=409, attendant=201, device=201)),
+    # Expert visits: {visit} is the demo's, at the consultation, with the demo expert on its
+    # team and the regulator its lead; its enterprise's staff see it too, read-only.
+    "api.list_visits": ("GET", "/visits", None, expect(users=200)),
+    "api.show_visit": ("GET", "/visits/{visit}", None,
+                       expect(staff=200, expert=200, regulator=200)),
+    "api.save_checkpoint": ("POST", "/visits/{visit}/checkpoints/1",
+                            {"field": "result", "value": "meets"}, expect(expert=200)),
+    "api.add_photo": ("POST", "/visits/{visit}/checkpoints/1/photos", "photo",
+                      expect(expert=201)),
+    "api.visit_photo": ("GET", "/visits/{visit}/photos/{photo}", None,
+                        expect(staff=200, expert=200, regulator=200)),
+    # Reaching a step is not taking it: the visit is past it, for everyone who sees it.
+    "api.fire_visit_event": ("POST", "/visits/{visit}/events/start_consultation", {},
+                             expect(staff=409, expert=409, regulator=409)),
+    "api.show_enterprise": ("GET", "/enterprises/DEMO", None, expect(expert=200, regulator=200)),
 }
 # The contractor's own permit is as visible to it as to the staff.
 CONTRACTED = {
@@ -536,7 +564,11 @@ def demo_api(make_app, sessions, clock):
         ).first()
         attendant = session.scalar(select(User).where(User.username == "attendant"))
         entrant = session.scalar(select(User).where(User.username == "entrant"))
+        visit = session.scalars(select(Inspection)).one()
+        photo = session.scalars(select(FindingPhoto)).one()
         numbers = {
+            "visit": visit.number,
+            "photo": photo.id,
             "own": own.number,
             "theirs": theirs.number,
             "attendant_id": attendant.id,
@@ -566,7 +598,11 @@ def test_every_api_route_answers_every_roles_token_as_the_matrix_says(demo_api, 
             elif body == "readings":
                 body = {"readings": [reading(clock, gas="o2", value=20.9, unit="%vol")]}
             url = path.format(spare=spare, **numbers)
-            answer = (api.get(url) if method == "GET" else api.post(url, body))
+            if body == "photo":
+                answer = api.client.post("/api/v1" + url, data=DEMO_JPEG,
+                                         content_type="image/jpeg", headers=api.headers())
+            else:
+                answer = (api.get(url) if method == "GET" else api.post(url, body))
             if answer.status_code >= 400:
                 is_problem(answer, answer.status_code)
             if answer.status_code != wanted[caller]:

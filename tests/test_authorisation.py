@@ -3,10 +3,12 @@ pair is written out below; a route added without an entry here fails the test.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
-from permit import demo
+from permit import demo, tokens
 from permit.models import (
     Attachment,
     Campaign,
@@ -245,6 +247,39 @@ MATRIX = {
     "campaigns.brief": ("GET", "/campaigns/brief", expect(OVERSEERS, 200)),
     "campaigns.brief_as_pdf": ("GET", "/campaigns/brief.pdf", expect(OVERSEERS, 200)),
     "campaigns.brief_as_xlsx": ("GET", "/campaigns/brief.xlsx", expect(OVERSEERS, 200)),
+    "api.list_visits": ("GET", "/api/v1/visits", expect(set(), 0, 401, 401)),
+    "api.show_visit": ("GET", "/api/v1/visits/{visit}", expect(set(), 0, 401, 401)),
+    "api.save_checkpoint": (
+        "POST",
+        "/api/v1/visits/{visit}/checkpoints/1",
+        expect(set(), 0, 401, 401),
+    ),
+    "api.add_photo": (
+        "POST",
+        "/api/v1/visits/{visit}/checkpoints/1/photos",
+        expect(set(), 0, 401, 401),
+    ),
+    "api.visit_photo": (
+        "GET",
+        "/api/v1/visits/{visit}/photos/{photo}",
+        expect(set(), 0, 401, 401),
+    ),
+    "api.fire_visit_event": (
+        "POST",
+        "/api/v1/visits/{visit}/events/start_consultation",
+        expect(set(), 0, 401, 401),
+    ),
+    "api.show_enterprise": ("GET", "/api/v1/enterprises/DEMO", expect(set(), 0, 401, 401)),
+    # Each person's own API tokens: everyone signed in has the page; making one without the
+    # password is refused with its reason (303 back); {apitoken} is the principal's, which
+    # only they and the enterprise's admin (for a lost phone) can find.
+    "account.index": ("GET", "/account/tokens", expect(set(ROLES), 200)),
+    "account.create": ("POST", "/account/tokens", expect(set(ROLES), 303)),
+    "account.revoke": (
+        "POST",
+        "/account/tokens/{apitoken}/revoke",
+        expect({"principal", "admin"}, 303),
+    ),
     # Reminders: everyone signed in has their own; {reminder} is the principal's, which
     # nobody else can even find.
     "reminders.index": ("GET", "/reminders", expect(set(ROLES), 200)),
@@ -287,6 +322,10 @@ def demo_app(make_app, sessions, clock):
         photo = session.scalars(select(FindingPhoto)).first()
         principal = session.scalars(select(User).where(User.username == "principal")).one()
         reminder = session.scalars(select(Reminder).where(Reminder.user_id == principal.id)).first()
+        apitoken = tokens.issue_user_token(
+            session, principal, clock=clock, lifetime=timedelta(days=1)
+        ).row
+        session.commit()
     app = make_app(WTF_CSRF_ENABLED=False)
     return app, {
         "own": own.number,
@@ -303,6 +342,7 @@ def demo_app(make_app, sessions, clock):
         "campaign": campaign.id,
         "photo": photo.id,
         "reminder": reminder.id,
+        "apitoken": apitoken.id,
     }
 
 

@@ -113,11 +113,27 @@ def test_the_api_answers_as_its_document_says(served):
         "token_id": st.integers(1, 5),
     }
 
+    # The visits' operations as the demo expert calls them, on the demo's visit (at the
+    # consultation, the expert on its team) as well as at random.
+    expert = Api.signed_in(app, "expert")
+    visit = expert.get("/visits").get_json()["visits"][0]["number"]
+    photos = [p["id"] for c in expert.get(f"/visits/{visit}").get_json()["checkpoints"]
+              for p in c["photos"]]
+    on_site = {
+        "number": st.sampled_from([visit, "ZD-2000-0001"]),
+        "code": st.sampled_from(["DEMO", "NOPE"]),
+        "event": st.sampled_from(["end_consultation", "notify", "close", "teleport"]),
+        "checkpoint": st.integers(0, 22),
+        "photo_id": st.sampled_from([*photos, 0, 2**31]),
+    }
+
     # Revoking comes last: it may revoke the very token the calls use.
     operations.sort(key=lambda o: o.label == "POST /tokens/{token_id}/revoke")
     for operation in operations:
-        headers["Authorization"] = f"Bearer {Api.signed_in(app, 'attendant').token}"
-        _generate(operation, headers, real)
+        visiting = operation.path.startswith(("/visits", "/enterprises"))
+        who = "expert" if visiting else "attendant"
+        headers["Authorization"] = f"Bearer {Api.signed_in(app, who).token}"
+        _generate(operation, headers, on_site if visiting else real)
 
 
 def _generate(operation, headers: dict, real: dict) -> None:
@@ -195,3 +211,43 @@ def test_real_answers_along_a_permits_work_conform_to_the_document(served, clock
         conforms(spec, method, template, answer)
     detail = calls[-5][2].get_json()
     assert detail["state"] == "suspended" and detail["alarms"][0]["gas"] == "h2s"
+
+
+def test_real_answers_along_an_experts_visit_conform_to_the_document(served):
+    """The visit's answers with real data: the form, a photo, a refused step, an enterprise."""
+    import io
+
+    from PIL import Image
+
+    app, _ = served
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    expert, regulator = Api.signed_in(app, "expert"), Api.signed_in(app, "regulator")
+    visit = expert.get("/visits").get_json()["visits"][0]["number"]
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), "teal").save(out, "JPEG")
+    photo = expert.client.post(
+        f"/api/v1/visits/{visit}/checkpoints/7/photos",
+        data={"photo": (io.BytesIO(out.getvalue()), "cp.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+        headers=expert.headers(),
+    )
+    calls = [
+        ("GET", "/visits", expert.get("/visits?state=consultation")),
+        ("GET", "/visits/{number}", expert.get(f"/visits/{visit}")),
+        ("GET", "/visits/{number}", Api.signed_in(app, "principal").get(f"/visits/{visit}")),
+        ("POST", "/visits/{number}/checkpoints/{checkpoint}",
+         expert.post(f"/visits/{visit}/checkpoints/7", {"field": "methods",
+                                                         "value": ["records", "talk"]})),
+        ("POST", "/visits/{number}/checkpoints/{checkpoint}",
+         expert.post(f"/visits/{visit}/checkpoints/7", {"field": "deadline", "value": "x"})),
+        ("POST", "/visits/{number}/checkpoints/{checkpoint}/photos", photo),
+        ("POST", "/visits/{number}/events/{event}",
+         regulator.post(f"/visits/{visit}/events/end_consultation", {})),
+        ("GET", "/enterprises/{code}", regulator.get("/enterprises/DEMO")),
+        ("GET", "/enterprises/{code}", regulator.get("/enterprises/DEMO13")),  # another district
+    ]
+    for method, template, answer in calls:
+        conforms(spec, method, template, answer)
+    assert [a.status_code for _, _, a in calls] == [200, 200, 200, 200, 422, 201, 409, 200, 404]
+    picture = expert.get(photo.get_json()["photo"]["url"].removeprefix("/api/v1"))
+    assert picture.status_code == 200 and picture.mimetype == "image/jpeg"

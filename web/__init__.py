@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from permit.models.enterprise import role_label
 
     from . import (
+        account,
         api,
         attendant,
         auth,
@@ -103,6 +104,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         inspections,
         oversight,
         campaigns,
+        account,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app, csrf)

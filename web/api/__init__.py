@@ -11,7 +11,7 @@ from permit.errors import DomainError, plain
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import openapi, permits, problems, spaces, tokens  # noqa: E402,F401  (the routes)
+from . import openapi, permits, problems, spaces, tokens, visits  # noqa: E402,F401  (the routes)
 from .exchange import Unauthenticated  # noqa: E402
 
 
@@ -43,6 +43,9 @@ def http_error(exc: HTTPException):
 
 def init_app(app: Flask, csrf: CSRFProtect) -> None:
     app.config.setdefault("API_TOKEN_HOURS", 12)  # a person's token lasts a shift
+    # one made on the web page is for a phone's app: it lasts until revoked or this long
+    app.config.setdefault("API_PERSONAL_TOKEN_DAYS", 30)
     app.config.setdefault("READINGS_CLOCK_SKEW_SECONDS", 120)
+    app.config.setdefault("API_MAX_PHOTO_BYTES", 20 * 2**20)  # a phone camera's full size
     csrf.exempt(bp)  # bearer tokens, no cookies: nothing for a forged form to ride on
     app.register_blueprint(bp)

@@ -124,7 +124,9 @@ def _kept_answer(
     return None
 
 
-def write(retries: int = 0, idempotent: bool = True) -> Callable:
+def write(
+    retries: int = 0, idempotent: bool = True, identity: Callable[[], bytes] | None = None
+) -> Callable:
     """A view that changes records: it commits once, at the end, or not at all.
 
     With an Idempotency-Key header the answer is kept with the change, in the same
@@ -132,7 +134,9 @@ def write(retries: int = 0, idempotent: bool = True) -> Callable:
     `retries`: how often a Conflict (the permit changed meanwhile) is retried from the start,
     for writes that do not depend on what the caller last saw (a batch of readings).
     `idempotent=False`: the header is ignored (an answer that must never be kept, such as a
-    new token's secret)."""
+    new token's secret).
+    `identity`: what stands for the body in the key's fingerprint, where the same request may
+    come wrapped anew (a multipart upload's boundary); by default the body's bytes."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -143,8 +147,9 @@ def write(retries: int = 0, idempotent: bool = True) -> Callable:
             fingerprint = ""
             if key is not None:
                 idempotency.check_key(key)
+                body = identity() if identity is not None else request.get_data()
                 fingerprint = idempotency.fingerprint(
-                    request.method, request.full_path.rstrip("?"), request.get_data()
+                    request.method, request.full_path.rstrip("?"), body
                 )
             for attempt in range(retries + 1):
                 try:

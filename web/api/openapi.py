@@ -352,6 +352,155 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
+# -- expert visits --------------------------------------------------------------------------
+DATE = {"type": "string", "format": "date"}
+NODE = _object({"code": TEXT, "name": TEXT, "level": TEXT})
+PHOTO = _object(
+    {
+        "id": INT,
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "url": {"type": "string", "description": "GET it with the bearer token: the report's "
+                "copy, resized, as JPEG"},
+    }
+)
+FINDING = {
+    "methods": {"type": "array", "items": {"type": "string", "enum": ["records", "site", "talk"]}},
+    "result": _nullable({"type": "string", "enum": ["meets", "problem", "na"]}),
+    "description": TEXT,
+    "suggestion": TEXT,
+    "deadline": _nullable(DATE),
+    "photos": {"type": "array", "items": _ref("Photo")},
+}
+VISIT_SCHEMAS: dict[str, Any] = {
+    "Photo": PHOTO,
+    "VisitSummary": _object(
+        {
+            "number": TEXT,
+            "state": TEXT,
+            "state_label": LABELS,
+            "version": INT,
+            "planned_on": DATE,
+            "enterprise": _object({"code": TEXT, "name": TEXT}),
+            "lead": PERSON,
+            "experts": {"type": "array", "items": PERSON},
+            "on_team": {"type": "boolean", "description": "the caller is an expert of the team"},
+        }
+    ),
+    "VisitList": _object({"visits": {"type": "array", "items": _ref("VisitSummary")}}),
+    "CheckpointEvidence": {
+        **_object(
+            {
+                "status": {"type": "string", "enum": ["satisfied", "violated", "no_records"]},
+                "lines": {
+                    "type": "array",
+                    "items": _object({"message": TEXT, "bad": {"type": "boolean"}}),
+                },
+                "article": TEXT,
+                "penalty": _nullable(
+                    _object({"article": TEXT, "item": TEXT, "text": TEXT, "cite": TEXT})
+                ),
+                "cite": TEXT,
+            }
+        ),
+        "description": "what the enterprise's own records show for the checkpoint: a "
+        "suggested status and its facts; the expert still decides the finding",
+    },
+    "Checkpoint": _object(
+        {
+            "checkpoint": {"type": "integer", "minimum": 1},
+            "label": LABELS,
+            "group": LABELS,
+            **FINDING,
+            "evidence": _nullable(_ref("CheckpointEvidence")),
+        }
+    ),
+    "VisitDetail": {
+        "allOf": [
+            _ref("VisitSummary"),
+            _object(
+                {
+                    "jurisdiction": {"type": "array", "items": NODE},
+                    "documents": {"type": "array", "items": TEXT},
+                    "equipment_confirmed_at": _nullable(TIME),
+                    "notified_at": _nullable(TIME),
+                    "kickoff_at": _nullable(TIME),
+                    "consultation_started_at": _nullable(TIME),
+                    "consultation_ended_at": _nullable(TIME),
+                    "accepted_at": _nullable(TIME),
+                    "conclusion": TEXT,
+                    "editable": {"type": "boolean", "description": "the caller may fill the form"},
+                    "warning": {
+                        **_nullable(_ref("Reason")),
+                        "description": "a consultation shorter than the procedure asks",
+                    },
+                    "evidence_as_of": DATE,
+                    "checkpoints": {"type": "array", "items": _ref("Checkpoint")},
+                    "events": {"type": "array", "items": _ref("Step")},
+                }
+            ),
+        ]
+    },
+    "FieldSave": {
+        **_object(
+            {
+                "field": {
+                    "type": "string",
+                    "enum": ["methods", "result", "description", "suggestion", "deadline"],
+                },
+                "value": {
+                    "anyOf": [
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}},
+                        {"type": "null"},
+                    ],
+                    "description": "methods: a list of records/site/talk; result: meets, "
+                    "problem or na; deadline: YYYY-MM-DD; null or '' clears",
+                },
+            },
+            ["field"],
+        ),
+    },
+    "Saved": _object(
+        {"saved": _object({"number": TEXT, "checkpoint": INT, **FINDING})}
+    ),
+    "PhotoAdded": _object({"photo": _ref("Photo"), "checkpoint": INT}),
+    "VisitEventData": {
+        "type": "object",
+        "description": "The data the step requires (see `requires` of the visit's events); "
+        "`version` makes the step refuse with 409 if the visit changed since it was read.",
+        "properties": {
+            "version": INT,
+            "client_time": TIME,
+            "confirmed": {"type": "array", "items": TEXT, "description": "checklist keys"},
+            "documents": {"type": "array", "items": TEXT, "description": "document keys"},
+            "attendees": {
+                "type": "object",
+                "additionalProperties": {
+                    "anyOf": [TEXT, {"type": "array", "items": TEXT}],
+                },
+                "description": "names per attendee role",
+            },
+            "password": TEXT,
+            "conclusion": TEXT,
+        },
+    },
+    "Enterprise": _object(
+        {
+            "code": TEXT,
+            "name": TEXT,
+            "industry": _object({"key": TEXT, "label": LABELS}),
+            "scope": {
+                **_object(
+                    {"applies": {"type": "boolean"}, "rule": TEXT, "message": TEXT, "cite": TEXT}
+                ),
+                "description": "whether the rules cover it, derived from its industry (art. 2)",
+            },
+            "jurisdiction": {"type": "array", "items": NODE},
+        }
+    ),
+}
+SCHEMAS.update(VISIT_SCHEMAS)
+
 
 def _problem(description: str) -> dict[str, Any]:
     return {
@@ -554,6 +703,129 @@ PATHS: dict[str, Any] = {
 }
 
 
+NUMBER = _path("number")
+CHECKPOINT = _path("checkpoint", {"type": "integer", "minimum": 0})
+VISIT_PATHS: dict[str, Any] = {
+    "/visits": {
+        "get": {
+            "operationId": "list_visits",
+            "summary": "Expert visits in the caller's scope: an expert's or a regulator's "
+            "jurisdiction, an enterprise's own",
+            "parameters": [
+                {"name": "state", "in": "query", "schema": TEXT},
+                {"name": "enterprise", "in": "query", "schema": TEXT,
+                 "description": "enterprise code"},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                },
+            ],
+            "responses": {
+                "200": _ok("VisitList"),
+                "401": UNAUTHORIZED,
+                "404": NOT_FOUND,
+                "422": INVALID,
+            },
+        }
+    },
+    "/visits/{number}": {
+        "get": {
+            "operationId": "show_visit",
+            "summary": "A visit: its steps with what blocks each, and the 20 checkpoints, each "
+            "with its finding so far and what the enterprise's records show",
+            "parameters": [NUMBER, LANGUAGE],
+            "responses": {"200": _ok("VisitDetail"), "401": UNAUTHORIZED, "404": NOT_FOUND},
+        }
+    },
+    "/visits/{number}/checkpoints/{checkpoint}": {
+        "post": {
+            "operationId": "save_checkpoint",
+            "summary": "Save one field of one checkpoint (the team's experts, during the "
+            "consultation and the debrief); the same value again changes nothing",
+            "parameters": [NUMBER, CHECKPOINT, IDEMPOTENCY, LANGUAGE],
+            "requestBody": _json_body("FieldSave"),
+            "responses": {
+                "200": _ok("Saved"),
+                "401": UNAUTHORIZED,
+                "404": NOT_FOUND,
+                "409": BLOCKED,
+                "422": INVALID,
+            },
+        }
+    },
+    "/visits/{number}/checkpoints/{checkpoint}/photos": {
+        "post": {
+            "operationId": "add_photo",
+            "summary": "A photo of a checkpoint (JPEG or PNG), kept by its hash: the same photo "
+            "sent again is the same photo; with an Idempotency-Key the key stands for the "
+            "photo's bytes, not the multipart wrapping",
+            "parameters": [NUMBER, CHECKPOINT, IDEMPOTENCY, LANGUAGE],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"photo": {"type": "string", "format": "binary"}},
+                            "required": ["photo"],
+                        }
+                    },
+                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                },
+            },
+            "responses": {
+                "201": _ok("PhotoAdded", "kept (the same photo if it was kept already)"),
+                "401": UNAUTHORIZED,
+                "404": NOT_FOUND,
+                "409": BLOCKED,
+                "422": INVALID,
+            },
+        }
+    },
+    "/visits/{number}/photos/{photo_id}": {
+        "get": {
+            "operationId": "visit_photo",
+            "summary": "The report's copy of a photo of the visit",
+            "parameters": [NUMBER, _path("photo_id", {"type": "integer", "minimum": 0})],
+            "responses": {
+                "200": {
+                    "description": "the photo, resized",
+                    "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "401": UNAUTHORIZED,
+                "404": NOT_FOUND,
+            },
+        }
+    },
+    "/visits/{number}/events/{event}": {
+        "post": {
+            "operationId": "fire_visit_event",
+            "summary": "Take a step of the visit with its data",
+            "parameters": [NUMBER, _path("event"), IDEMPOTENCY, LANGUAGE],
+            "requestBody": _json_body("VisitEventData"),
+            "responses": {
+                "200": _ok("Applied", "the new state"),
+                "401": UNAUTHORIZED,
+                "404": NOT_FOUND,
+                "409": BLOCKED,
+                "422": INVALID,
+            },
+        }
+    },
+    "/enterprises/{code}": {
+        "get": {
+            "operationId": "show_enterprise",
+            "summary": "An enterprise of the caller's jurisdiction (experts and regulators)",
+            "parameters": [_path("code"), LANGUAGE],
+            "responses": {"200": _ok("Enterprise"), "401": UNAUTHORIZED, "404": NOT_FOUND},
+        }
+    },
+}
+PATHS.update(VISIT_PATHS)
+
+
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -562,7 +834,8 @@ def spec() -> dict[str, Any]:
             "version": VERSION,
             "description": "Bearer tokens (POST /tokens; device tokens from POST /devices). "
             "Errors are application/problem+json with the reasons and the articles they cite. "
-            "Every answer is scoped as in the web app: outside one's scope is a 404.",
+            "Every answer is scoped as in the web app: outside one's scope is a 404. Experts "
+            "and regulators sign in the same way; their token sees their jurisdiction.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": SECURED,

@@ -28,6 +28,15 @@ def _invalid(field: str) -> InvalidInput:
     )
 
 
+def limit_arg() -> int:
+    """The `limit` query argument: ASCII digits only ('²' is a digit to str.isdigit, and no
+    number to int)."""
+    limit = request.args.get("limit", "100")
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
+        raise _invalid("limit")
+    return int(limit)
+
+
 def _states() -> set[str]:
     """The states of permit workflows (not of a visit, whose subject is an inspection)."""
     return {
@@ -60,10 +69,7 @@ def list_permits():
         query = query.where(
             or_(Permit.attendant_id == user.id, Permit.requester_id == user.id, named)
         )
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
-        raise _invalid("limit")
-    rows = get_session().scalars(query.order_by(Permit.id.desc()).limit(int(limit))).all()
+    rows = get_session().scalars(query.order_by(Permit.id.desc()).limit(limit_arg())).all()
     return document({"permits": [documents.permit_summary(p) for p in rows]})
 
 
