@@ -451,3 +451,27 @@ def test_a_nul_anywhere_in_a_request_is_refused_on_every_route_and_changes_nothi
     assert "文本中不能含有 NUL 字符" in page.get_data(as_text=True)
     with sessions() as session:
         assert row_counts(session) == before
+
+
+FORGED_IDS = ["²", "99999999999999999999", "-1", " 7"]
+FORGED_FORM = {
+    **{f: FORGED_IDS for f in ("experts", "participants", "entrants", "rescuers", "equipment")},
+    **{f: "99999999999999999999" for f in ("plan", "campaign", "detector", "attendant", "space")},
+    "version": "²",
+}
+
+
+@pytest.mark.parametrize(
+    "role", ["admin", "principal", "approver", "attendant", "regulator", "expert"]
+)
+def test_forged_numbers_in_a_form_are_never_a_500(demo_app, sessions, role):
+    """'²' is a digit to str.isdigit but no number to int, and 10^20 overflows PostgreSQL's
+    integer: a form carrying them is answered (refused or ignored), never a server error."""
+    app, numbers = demo_app
+    client = client_for(app, role)
+    for endpoint, (method, url, _) in MATRIX.items():
+        if method != "POST" or endpoint == "auth.logout":
+            continue
+        response = client.post(url.format(**numbers), data=FORGED_FORM)
+        assert response.status_code < 500, f"{role} POST {url}: {response.status_code}"
+        response.close()

@@ -17,7 +17,7 @@ from permit.drills import drill_status
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Drill, Enterprise, Space, User
 
-from . import clock, get_session
+from . import clock, get_session, params
 from .auth import me
 from .errors import notify
 
@@ -149,7 +149,7 @@ def add_plan():
 def add_drill():
     user = _keeper()
     session = get_session()
-    chosen = {int(i) for i in request.form.getlist("participants") if i.isdigit()}
+    chosen = set(params.ids(request.form.getlist("participants")))
     people = session.scalars(select(User).where(User.id.in_(chosen))).all() if chosen else []
     plan_id = request.form.get("plan", type=int)
     plan = next(

@@ -27,7 +27,7 @@ from permit.documents.problem_list import problem_list_pdf
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Campaign, Enterprise, Inspection, User
 
-from . import clock, get_session
+from . import clock, get_session, params
 from .auth import me
 from .errors import notify
 from .i18n import lang
@@ -116,7 +116,7 @@ def plan(code: str):
         raise InvalidInput(
             [plain("bad_date", "请填写计划日期", "Give the date of the visit")]
         ) from None
-    chosen = {int(v) for v in request.form.getlist("experts") if v.isdigit()}
+    chosen = set(params.ids(request.form.getlist("experts")))
     experts = [e for e in inspections.experts_for(session, ent) if e.id in chosen]
     campaign = None
     if request.form.get("campaign"):

@@ -28,7 +28,7 @@ from permit.requests import PermitRequest, request_permit
 from permit.status import live_status
 from permit.workflow import get as get_workflow
 
-from . import clock, get_session
+from . import clock, get_session, params
 from .auth import me
 from .errors import notify
 from .event_forms import event_data
@@ -76,7 +76,7 @@ def _parse_local(value: str) -> datetime | None:
 
 
 def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return params.ids(request.form.getlist(name))
 
 
 def _choices(session, user, space: Space | None, window_end: datetime | None):

@@ -14,7 +14,7 @@ from permit.models import Permit, PermitPerson, Space
 from permit.requests import PermitRequest, equipment_ids, request_permit
 from permit.workflow import registry
 
-from .. import clock, get_session
+from .. import clock, get_session, params
 from ..event_forms import LISTS, SCALARS
 from . import bp, documents
 from .exchange import MAX_ID, bearer, document, json_body, person, requires_bearer, write
@@ -29,12 +29,11 @@ def _invalid(field: str) -> InvalidInput:
 
 
 def limit_arg() -> int:
-    """The `limit` query argument: ASCII digits only ('²' is a digit to str.isdigit, and no
-    number to int)."""
-    limit = request.args.get("limit", "100")
-    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_LIMIT:
+    """The `limit` query argument, a whole number from 1 to MAX_LIMIT."""
+    limit = params.number(request.args.get("limit", "100"))
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise _invalid("limit")
-    return int(limit)
+    return limit
 
 
 def _states() -> set[str]:
