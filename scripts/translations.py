@@ -559,6 +559,8 @@ ZH = {
     "What this enterprise's own records show for each checkpoint of the expert's on-site consultation form. The expert decides the finding.": "本企业在系统中的记录对专家现场会诊表各项会诊要点的显示情况，结论由专家判定。",
     # --- evidence in the consultation form ---
     "What the enterprise's records show": "企业在本系统中的记录显示",
+    # --- the consultation form as a PDF ---
+    "Consultation form (PDF)": "现场会诊表（PDF）",
 }
 
 

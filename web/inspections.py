@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from permit import engine, evidence, inspections, jurisdictions
 from permit.clock import local_date
+from permit.documents.consultation import consultation_pdf
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Enterprise, Inspection, User
 
@@ -18,6 +19,7 @@ from . import clock, get_session
 from .auth import me
 from .errors import notify
 from .i18n import lang
+from .signs import _cache, _pdf
 
 bp = Blueprint("inspections", __name__)
 
@@ -133,6 +135,16 @@ def show(number: str):
         candidates=candidates,
         nodes=jurisdictions.path(session, visit.jurisdiction_id),
     )
+
+
+@bp.get("/inspections/<number>/report.pdf")
+@login_required
+def report_pdf(number: str):
+    """The filled 现场会诊表: to the team, the jurisdiction's overseers and the enterprise."""
+    session = get_session()
+    visit = inspections.inspection_for(session, me(), number)
+    body = consultation_pdf(session, visit, cache=_cache())
+    return _pdf(body, f"现场会诊表-{visit.number}.pdf")
 
 
 @bp.post("/inspections/<number>/team")
