@@ -293,3 +293,19 @@ def test_an_unchanged_form_is_served_from_the_cache_and_a_changed_one_is_not(
     )
     assert added.status_code == 303
     assert len(documents.images(client.get(url).data)) == 1
+
+
+def test_a_document_reads_no_local_file_and_only_the_photos_handed_to_it(tmp_path):
+    from permit import documents as rendering
+
+    on_disk = tmp_path / "secret.jpg"
+    on_disk.write_bytes(photo(1))
+    handed = rendering.attachment_url("a" * 64)
+    other = rendering.attachment_url("b" * 64)
+    source = (
+        f'<html><body><img src="{on_disk.as_uri()}"><img src="{handed}">'
+        f'<img src="{other}"></body></html>'
+    )
+    found = documents.images(rendering._write_pdf(source, {handed: ("image/jpeg", photo(2))}))
+    assert [(i.width, i.height) for i in found] == [(1800, 1200)]  # the one handed in
+    assert documents.images(rendering._write_pdf(source)) == []

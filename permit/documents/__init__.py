@@ -1,7 +1,8 @@
 """Printable documents: HTML templates under templates/pdf, rendered to PDF by WeasyPrint.
 
-Plain Jinja (no web framework), every resource inline: the fetcher refuses every URL but
-data: URLs, so a document can never read a local file or call out to the network.
+Plain Jinja (no web framework), every resource inline or handed to the render by the caller
+(photos, by their hash): the fetcher refuses every other URL, so a document can never read a
+local file or call out to the network.
 
 Rendering a page of Chinese text costs a few hundred milliseconds, most of it WeasyPrint
 laying out the text and subsetting the CJK font; the HTML costs a few. So a rendered PDF is

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from ..clock import local_date, local_text
 from ..engine import workflow_of
-from ..models import Attachment, Finding, FindingPhoto, Inspection, User
+from ..models import Attachment, Finding, FindingPhoto, Inspection
 from ..workflow import Workflow
 from . import PdfCache, attachment_url, render
 
 TEMPLATE = "consultation.html"
+TITLE = "工贸重点企业现场会诊表"  # the seed's name for the form
 # Only the team's own photos of a problem go on the form; the enterprise's evidence of its
 # rectification (kind "answer") belongs to the rectification record, not to the consultation.
 PROBLEM = "problem"
@@ -55,13 +56,6 @@ def _methods(
     return out
 
 
-def _people(session: Session, ids: set[int | None]) -> dict[int, str]:
-    ids.discard(None)
-    if not ids:
-        return {}
-    return {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
-
-
 def form(session: Session, inspection: Inspection) -> dict[str, Any]:
     """What the form prints, as plain data (Chinese: it is an official record). The date
     and times are left blank until the consultation starts: before that it is the blank
@@ -93,7 +87,7 @@ def form(session: Session, inspection: Inspection) -> dict[str, Any]:
             for p in photos:
                 files[attachment_url(p.resized.sha256)] = (p.resized.content_type, p.resized.data)
             if found:
-                moments += [found.updated_at, *(p.added_at for p in found.photos)]
+                moments += [found.updated_at, *(p.added_at for p in photos)]
             rows.append(
                 {
                     "number": point["number"],
@@ -120,10 +114,10 @@ def form(session: Session, inspection: Inspection) -> dict[str, Any]:
     started, ended = inspection.consultation_started_at, inspection.consultation_ended_at
     day = local_date(started) if started else None
     experts = [e.name for e in inspection.experts]
-    lead = _people(session, {inspection.lead_id}).get(inspection.lead_id, "—")
+    lead = inspection.lead.name
     as_of = local_text(max(moments))
     return {
-        "title": "工贸重点企业现场会诊表",
+        "title": TITLE,
         "enterprise": inspection.enterprise.name,
         "date": {"year": day.year, "month": day.month, "day": day.day} if day else None,
         "groups": groups,
