@@ -682,6 +682,8 @@ ZH = {
     "Valid": "有效",
     "Made %(at)s": "生成于 %(at)s",
     "Until %(at)s": "有效至 %(at)s",
+    # --- the consultation form as a PDF ---
+    "Consultation form (PDF)": "现场会诊表（PDF）",
 }
 
 

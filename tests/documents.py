@@ -68,3 +68,22 @@ def qr_codes(image) -> list[str]:
     return [
         r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
     ]
+
+
+@dataclass(frozen=True)
+class EmbeddedImage:
+    page: int
+    width: int
+    height: int
+    encoding: str
+
+
+def images(pdf: bytes) -> list[EmbeddedImage]:
+    """The images drawn on the pages, as `pdfimages -list` finds them (soft masks left out)."""
+    out = _run("pdfimages", "-list", "-", data=pdf).decode().splitlines()[2:]
+    found = []
+    for line in out:
+        cols = line.split()
+        if len(cols) > 9 and cols[2] == "image":
+            found.append(EmbeddedImage(int(cols[0]), int(cols[3]), int(cols[4]), cols[8]))
+    return found

@@ -179,6 +179,12 @@ MATRIX = {
         expect({"regulator"}, 303),
     ),
     "inspections.show": ("GET", "/inspections/{visit}", expect(STAFF | OVERSEERS, 200)),
+    # The filled 现场会诊表 (PDF): whoever sees the visit.
+    "inspections.report_pdf": (
+        "GET",
+        "/inspections/{visit}/report.pdf",
+        expect(STAFF | OVERSEERS, 200),
+    ),
     # Reaching a step is not taking it: the engine or the domain refuses with reasons (303).
     "inspections.add_expert": (
         "POST",

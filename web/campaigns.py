@@ -18,8 +18,8 @@ from permit.models import Campaign, Jurisdiction, User
 
 from . import clock, get_session
 from .auth import me
+from .downloads import pdf_cache, pdf_response
 from .errors import notify
-from .signs import _cache, _pdf
 from .workbooks import download
 
 bp = Blueprint("campaigns", __name__)
@@ -133,7 +133,7 @@ def report_pdf(campaign_id: int):
     session = get_session()
     campaign = campaigns.campaign_for(session, _overseer(), campaign_id)
     figures = campaign_reports.summary_report(session, campaign, now=clock().now())
-    return _pdf(summary_pdf(figures, cache=_cache()), f"总结报告-{campaign.name}.pdf")
+    return pdf_response(summary_pdf(figures, cache=pdf_cache()), f"总结报告-{campaign.name}.pdf")
 
 
 @bp.get("/campaigns/<int:campaign_id>/report.xlsx")
@@ -173,7 +173,9 @@ def brief():
 def brief_as_pdf():
     session = get_session()
     node, figures = _brief(session, _overseer())
-    return _pdf(brief_pdf(figures, cache=_cache()), f"工作简报-{node.name}-{figures['month']}.pdf")
+    return pdf_response(
+        brief_pdf(figures, cache=pdf_cache()), f"工作简报-{node.name}-{figures['month']}.pdf"
+    )
 
 
 @bp.get("/campaigns/brief.xlsx")

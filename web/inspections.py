@@ -4,12 +4,10 @@ phone (the visit's steps and the 20-checkpoint form, saved field by field)."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -23,12 +21,14 @@ from sqlalchemy import select
 
 from permit import campaigns, engine, evidence, followup, inspections, jurisdictions, penalties
 from permit.clock import local_date
+from permit.documents.consultation import consultation_pdf
 from permit.documents.problem_list import problem_list_pdf
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Campaign, Enterprise, Inspection, User
 
 from . import clock, get_session, params
 from .auth import me
+from .downloads import pdf_cache, pdf_response
 from .errors import notify
 from .i18n import lang
 
@@ -178,6 +178,16 @@ def show(number: str):
         candidates=candidates,
         nodes=jurisdictions.path(session, visit.jurisdiction_id),
     )
+
+
+@bp.get("/inspections/<number>/report.pdf")
+@login_required
+def report_pdf(number: str):
+    """The filled 现场会诊表: to the team, the jurisdiction's overseers and the enterprise."""
+    session = get_session()
+    visit = inspections.inspection_for(session, me(), number)
+    body = consultation_pdf(session, visit, cache=pdf_cache())
+    return pdf_response(body, f"现场会诊表-{visit.number}.pdf")
 
 
 @bp.post("/inspections/<number>/team")
@@ -446,9 +456,5 @@ def problems_pdf(number: str):
     visited enterprise's own staff; nobody else finds the visit."""
     session = get_session()
     visit = inspections.inspection_for(session, me(), number)
-    body = problem_list_pdf(session, visit, cache=current_app.extensions.get("pdf_cache"))
-    response = Response(body, mimetype="application/pdf")
-    filename = f"问题清单-{visit.number}.pdf"
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    body = problem_list_pdf(session, visit, cache=pdf_cache())
+    return pdf_response(body, f"问题清单-{visit.number}.pdf")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +17,7 @@ from permit.documents.sign import sign_pdf
 
 from . import clock, get_session
 from .auth import me
+from .downloads import pdf_cache, pdf_response
 from .errors import notify
 
 bp = Blueprint("signs", __name__)
@@ -38,17 +38,6 @@ def _setup(state) -> None:
 def public_base_url() -> str:
     """Where phones reach this app: PUBLIC_BASE_URL, else the address this request came to."""
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-
-
-def _cache() -> PdfCache | None:
-    return current_app.extensions.get("pdf_cache")
-
-
-def _pdf(body: bytes, filename: str) -> Response:
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.app_template_global()
@@ -79,9 +68,14 @@ def space_sign(code: str):
     space = signs.space_of(session, me(), code)
     size = signs.check_size(request.args.get("size", "A4"))
     body = sign_pdf(
-        session, [space], base_url=public_base_url(), size=size, now=clock().now(), cache=_cache()
+        session,
+        [space],
+        base_url=public_base_url(),
+        size=size,
+        now=clock().now(),
+        cache=pdf_cache(),
     )
-    return _pdf(body, f"警示标志-{space.code}-{size}.pdf")
+    return pdf_response(body, f"警示标志-{space.code}-{size}.pdf")
 
 
 @bp.get("/signs.pdf")
@@ -91,9 +85,9 @@ def batch():
     size = signs.check_size(request.args.get("size", "A4"))
     spaces = signs.printable_spaces(session, me(), request.args.get("location", ""))
     body = sign_pdf(
-        session, spaces, base_url=public_base_url(), size=size, now=clock().now(), cache=_cache()
+        session, spaces, base_url=public_base_url(), size=size, now=clock().now(), cache=pdf_cache()
     )
-    return _pdf(body, f"警示标志-{size}.pdf")
+    return pdf_response(body, f"警示标志-{size}.pdf")
 
 
 @bp.post("/spaces/<code>/sign/reissue")
@@ -120,6 +114,6 @@ def permit_pdf(number: str):
     session = get_session()
     permit = access.permit_for(session, me(), number)
     body = render_permit_pdf(
-        session, permit, base_url=public_base_url(), now=clock().now(), cache=_cache()
+        session, permit, base_url=public_base_url(), now=clock().now(), cache=pdf_cache()
     )
-    return _pdf(body, f"作业审批单-{permit.number}.pdf")
+    return pdf_response(body, f"作业审批单-{permit.number}.pdf")
