@@ -559,6 +559,12 @@ ZH = {
     "What this enterprise's own records show for each checkpoint of the expert's on-site consultation form. The expert decides the finding.": "本企业在系统中的记录对专家现场会诊表各项会诊要点的显示情况，结论由专家判定。",
     # --- evidence in the consultation form ---
     "What the enterprise's records show": "企业在本系统中的记录显示",
+    # --- document pack ---
+    "Document pack for the experts' visit (zip)": "现场会诊应备资料包（zip）",
+    "The six groups of documents the experts ask for, generated from your records: "
+    "management system and ledger, training, equipment, work records, emergency, "
+    "contractors.": "专家会诊要查阅的六类资料，由本系统的记录生成：管理制度和台账、培训、装备、作业记录、应急、承包单位。",
+    "The enterprise's document pack (zip)": "企业应备资料包（zip）",
 }
 
 

@@ -16,6 +16,7 @@ from permit.models import Enterprise, Inspection, User
 
 from . import clock, get_session
 from .auth import me
+from .board import pack_download
 from .errors import notify
 from .i18n import lang
 
@@ -126,6 +127,7 @@ def show(number: str):
         findings=findings,
         checkpoints=inspections.checkpoints(wf),
         on_team=inspections.on_team(visit, user),
+        may_download=inspections.on_team(visit, user) or user.id == visit.lead_id,
         answering=visit.state in inspections.ANSWERABLE
         and user.enterprise_id == visit.enterprise_id
         and user.has_role(*inspections.ANSWERERS),
@@ -133,6 +135,17 @@ def show(number: str):
         candidates=candidates,
         nodes=jurisdictions.path(session, visit.jurisdiction_id),
     )
+
+
+@bp.get("/inspections/<number>/documents.zip")
+@login_required
+def documents(number: str):
+    """The visited enterprise's document pack, for the visit's team and its lead."""
+    user = me()
+    visit = inspections.inspection_for(get_session(), user, number)
+    if not (inspections.on_team(visit, user) or user.id == visit.lead_id):
+        raise NotFound([])
+    return pack_download(visit.enterprise_id)
 
 
 @bp.post("/inspections/<number>/team")
