@@ -255,3 +255,23 @@ def test_everyone_else_gets_404_for_the_visits_pack(vw, app, session, who):
     assert fetch(client, f"/inspections/{visit.number}/documents.zip").status_code == 404
     page = client.get(f"/inspections/{visit.number}")
     assert "documents.zip" not in page.get_data(as_text=True)
+
+
+def test_the_review_period_and_the_printed_forms_are_data_with_their_reasons(tmp_path):
+    from permit import workflow
+    from permit.workflow import WorkflowError
+
+    shipped = workflow.WORKFLOWS_DIR / "inspection-000" / "visit.toml"
+    text = shipped.read_text(encoding="utf-8")
+    assert workflow.load(shipped).section("documents")["printed_permits"] > 0
+    for old, new, says in [
+        ("printed_permits_why = {", "printed_permits_untold = {", "needs printed_permits_why"),
+        ('review = { value = 12, unit = "month" }', 'review = { value = 12, unit = "day" }',
+         "documents.review is a number of months"),
+        ('folder = "作业记录", ', "", "has no folder"),
+    ]:  # fmt: skip
+        assert old in text, old
+        path = tmp_path / "visit.toml"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(WorkflowError, match=says):
+            workflow.load(path)
