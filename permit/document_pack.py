@@ -8,7 +8,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from io import BytesIO
 from pathlib import PurePath
 from typing import IO, Any
@@ -118,7 +118,7 @@ class _Ctx:
 
     @property
     def since_at(self) -> datetime:
-        return datetime.combine(self.since, time.min, tzinfo=local_zone())
+        return datetime.combine(self.since, time.min, tzinfo=local_zone()).astimezone(UTC)
 
     @property
     def period(self) -> str:
@@ -160,7 +160,8 @@ class _Ctx:
         """The uploaded file itself, under its own name, in a subfolder of the group."""
         if attachment is None:
             return
-        self.add(f"{folder}/{attachment.filename}", attachment.data, zh, en)
+        name = PurePath(attachment.filename).name.strip(". ") or f"file-{attachment.id}"
+        self.add(f"{folder}/{name}", attachment.data, zh, en)
 
 
 def _stamp(now: datetime) -> tuple[int, int, int, int, int, int]:
