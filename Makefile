@@ -21,7 +21,7 @@ STAMP       := $(VENV)/.installed
 HOST        ?= 127.0.0.1
 PORT        ?= 5000
 PYTEST_ARGS ?=
-BENCHES     ?= bench/engine.py bench/http.py bench/ledger.py bench/documents.py bench/readings.py bench/board.py bench/inspection.py
+BENCHES     ?= bench/engine.py bench/http.py bench/ledger.py bench/documents.py bench/readings.py bench/board.py bench/inspection.py bench/document_pack.py
 BENCH_ARGS  ?=
 
 # Commands run with the virtualenv first on PATH (tests may call the `permit` script).

@@ -399,6 +399,27 @@ def _check_sections(lines: _Lines, raw: Mapping[str, Any]) -> None:
 VISIT_LISTS = ("documents", "attendees", "methods", "findings", "verdicts")
 
 
+def _check_document_pack(lines: _Lines, spec: Mapping[str, Any]) -> None:
+    """The document pack's folders, its review period and how many forms it prints: each
+    figure with the reason it is what it is, in both languages."""
+    where = "[documents]"
+    for item in spec["items"]:
+        if not str(item.get("folder", "")).strip():
+            raise lines.error(f"[documents]: item '{item.get('key')}' has no folder", where)
+    if "review" in spec:
+        _check_figure(lines, spec["review"], "documents.review", where)
+        if spec["review"]["unit"] != "month" or spec["review"]["value"] <= 0:
+            raise lines.error("documents.review is a number of months", where)
+    if "printed_permits" in spec and (
+        not isinstance(spec["printed_permits"], int) or spec["printed_permits"] < 0
+    ):
+        raise lines.error("documents.printed_permits must be a whole number", where)
+    for key in ("review", "printed_permits"):
+        why = spec.get(f"{key}_why")
+        if key in spec and not (isinstance(why, dict) and why.get("zh") and why.get("en")):
+            raise lines.error(f"documents.{key} needs {key}_why in zh and en", where)
+
+
 def _check_visit_data(lines: _Lines, raw: Mapping[str, Any]) -> None:
     for name in VISIT_LISTS:
         if name not in raw:
@@ -412,6 +433,8 @@ def _check_visit_data(lines: _Lines, raw: Mapping[str, Any]) -> None:
         for item in items:
             if not {"key", "zh", "en"} <= item.keys():
                 raise lines.error(f"[{name}]: an item lacks key/zh/en", where)
+    if "documents" in raw:
+        _check_document_pack(lines, raw["documents"])
     if "team" in raw:
         _require_cite(lines, raw["team"], "team", "[team]")
         if not isinstance(raw["team"].get("min_experts"), int):

@@ -684,6 +684,12 @@ ZH = {
     "Until %(at)s": "有效至 %(at)s",
     # --- the consultation form as a PDF ---
     "Consultation form (PDF)": "现场会诊表（PDF）",
+    # --- document pack ---
+    "Document pack for the experts' visit (zip)": "现场会诊应备资料包（zip）",
+    "The six groups of documents the experts ask for, generated from your records: "
+    "management system and ledger, training, equipment, work records, emergency, "
+    "contractors.": "专家会诊要查阅的六类资料，由本系统的记录生成：管理制度和台账、培训、装备、作业记录、应急、承包单位。",
+    "The enterprise's document pack (zip)": "企业应备资料包（zip）",
 }
 
 

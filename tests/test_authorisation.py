@@ -297,6 +297,15 @@ MATRIX = {
     # the approvers, the safety managers); the other staff and everyone else get 404.
     "board.show": ("GET", "/board", expect(KEEPERS | {"approver"}, 200)),
     "board.evidence": ("GET", "/board/evidence", expect(KEEPERS | {"approver"}, 200)),
+    # The document pack: the enterprise's principal, deputy and admin prepare it before the
+    # visit; the visit's team (the demo expert) and its lead (the demo regulator) read the
+    # visited enterprise's; everyone else, the enterprise's own staff included, gets 404.
+    "board.documents": ("GET", "/board/documents.zip", expect(KEEPERS, 200)),
+    "inspections.documents": (
+        "GET",
+        "/inspections/{visit}/documents.zip",
+        expect(OVERSEERS, 200),
+    ),
 }
 
 # The contractor's own company's permit: visible to it as to the staff.

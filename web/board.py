@@ -14,11 +14,15 @@ from permit.compliance import pack_for
 
 from . import clock, get_session
 from .auth import me
+from .downloads import pack_download
 from .roles import for_roles
 
 bp = Blueprint("board", __name__)
 
 READERS = ("admin", "principal", "deputy", "approver")
+# The document pack is what the enterprise hands the experts: prepared by those who answer
+# for it (the principal, the deputy, the administrator).
+PREPARERS = ("admin", "principal", "deputy")
 
 
 @bp.get("/board")
@@ -26,7 +30,7 @@ READERS = ("admin", "principal", "deputy", "approver")
 @for_roles(*READERS)
 def show():
     found = compliance_board.board(get_session(), me().enterprise_id, clock().now())
-    return render_template("board/show.html", board=found)
+    return render_template("board/show.html", board=found, may_prepare=me().has_role(*PREPARERS))
 
 
 @bp.get("/board/evidence")
@@ -41,3 +45,11 @@ def evidence():
     return render_template(
         "board/evidence.html", points=list(found.values()), pack=pack, today=local_date(now)
     )
+
+
+@bp.get("/board/documents.zip")
+@login_required
+@for_roles(*PREPARERS)
+def documents():
+    """The documents the experts will ask for (000 现场会诊企业应备资料清单), as one zip."""
+    return pack_download(me().enterprise_id)

@@ -28,7 +28,7 @@ from permit.models import Campaign, Enterprise, Inspection, User
 
 from . import clock, get_session, params
 from .auth import me
-from .downloads import pdf_cache, pdf_response
+from .downloads import pack_download, pdf_cache, pdf_response
 from .errors import notify
 from .i18n import lang
 
@@ -167,6 +167,7 @@ def show(number: str):
         findings=findings,
         checkpoints=inspections.checkpoints(wf),
         on_team=inspections.on_team(visit, user),
+        may_download=inspections.on_team(visit, user) or user.id == visit.lead_id,
         answering=visit.state in inspections.ANSWERABLE
         and user.enterprise_id == visit.enterprise_id
         and user.contractor_id is None
@@ -188,6 +189,15 @@ def report_pdf(number: str):
     visit = inspections.inspection_for(session, me(), number)
     body = consultation_pdf(session, visit, cache=pdf_cache())
     return pdf_response(body, f"现场会诊表-{visit.number}.pdf")
+@bp.get("/inspections/<number>/documents.zip")
+@login_required
+def documents(number: str):
+    """The visited enterprise's document pack, for the visit's team and its lead."""
+    user = me()
+    visit = inspections.inspection_for(get_session(), user, number)
+    if not (inspections.on_team(visit, user) or user.id == visit.lead_id):
+        raise NotFound([])
+    return pack_download(visit.enterprise_id)
 
 
 @bp.post("/inspections/<number>/team")

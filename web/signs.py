@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,7 +17,7 @@ from permit.documents.sign import sign_pdf
 
 from . import clock, get_session
 from .auth import me
-from .downloads import pdf_cache, pdf_response
+from .downloads import pdf_cache, pdf_response, public_base_url
 from .errors import notify
 
 bp = Blueprint("signs", __name__)
@@ -33,11 +33,6 @@ def _setup(state) -> None:
         str(Path(os.environ.get("PERMIT_INSTANCE", "instance")).resolve() / "pdf-cache"),
     )
     app.extensions["pdf_cache"] = PdfCache(folder) if folder else None
-
-
-def public_base_url() -> str:
-    """Where phones reach this app: PUBLIC_BASE_URL, else the address this request came to."""
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
 
 
 @bp.app_template_global()
