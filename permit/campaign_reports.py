@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from . import inspections, jurisdictions
+from . import followup, inspections, jurisdictions
 from .clock import local_date, local_zone
 from .errors import InvalidInput, plain
 from .models import Campaign, Enterprise, Finding, Inspection, InspectionMember, Jurisdiction, User
@@ -226,10 +226,10 @@ def _rectified(session: Session, nodes: set[int], *conditions: Any, within: tupl
             Inspection.jurisdiction_id,
             func.sum(case((and_(problem, answered_in), 1), else_=0)).label("answered"),
             func.sum(
-                case((and_(problem, followed_in, Finding.followup == "fixed"), 1), else_=0)
+                case((and_(problem, followed_in, followup.judged_fixed()), 1), else_=0)
             ).label("fixed"),
             func.sum(
-                case((and_(problem, followed_in, Finding.followup == "not_fixed"), 1), else_=0)
+                case((and_(problem, followed_in, followup.judged_not_fixed()), 1), else_=0)
             ).label("not_fixed"),
         )
         .join(Inspection, Inspection.id == Finding.inspection_id)
@@ -254,7 +254,7 @@ def _flags(session: Session, nodes: set[int], *conditions: Any) -> list[dict[str
         .where(
             Inspection.jurisdiction_id.in_(nodes),
             Finding.result == "problem",
-            Finding.followup == "not_fixed",
+            followup.judged_not_fixed(),
             *conditions,
         )
     ).all()

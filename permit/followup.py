@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from . import inspections, penalties
@@ -27,6 +27,16 @@ def verdicts() -> list[Mapping[str, Any]]:
 def enforcing() -> set[str]:
     """The verdicts that flag a problem for enforcement (not fixed)."""
     return {v["key"] for v in verdicts() if v.get("enforce")}
+
+
+def judged_fixed() -> ColumnElement[bool]:
+    """A finding the follow-up judged rectified, as a condition for aggregate queries."""
+    return Finding.followup.in_(sorted({v["key"] for v in verdicts()} - enforcing()))
+
+
+def judged_not_fixed() -> ColumnElement[bool]:
+    """A finding the follow-up flagged for enforcement (依法严格处罚), as a condition."""
+    return Finding.followup.in_(sorted(enforcing()))
 
 
 def on_team_or_lead(inspection: Inspection, user: User) -> bool:
@@ -151,29 +161,12 @@ def flagged_for_enforcement(session: Session, inspection: Inspection) -> list[Fl
     return _flags(session, inspection, inspections.findings_of(session, inspection))
 
 
-def flagged_in_scope(session: Session, user: User) -> list[Flag]:
-    """Every problem flagged for enforcement in the visits this user may see (a regulator's
-    board: the jurisdiction's; an enterprise: its own), newest verdict first."""
-    visible = inspections.visible_inspections(session, user).subquery()
-    rows = session.execute(
-        select(Inspection, Finding)
-        .join(visible, visible.c.id == Inspection.id)
-        .join(Finding, Finding.inspection_id == Inspection.id)
-        .where(Finding.result == "problem", Finding.followup.in_(sorted(enforcing())))
-        .order_by(Finding.followed_up_at.desc(), Finding.id)
-    ).all()
-    by_visit: dict[int, tuple[Inspection, list[Finding]]] = {}
-    for visit, row in rows:
-        by_visit.setdefault(visit.id, (visit, []))[1].append(row)
-    flags = [f for visit, found in by_visit.values() for f in _flags(session, visit, found)]
-    return sorted(flags, key=lambda f: f.judged_at, reverse=True)
-
-
 __all__ = [
     "Flag",
     "enforcing",
     "flagged_for_enforcement",
-    "flagged_in_scope",
+    "judged_fixed",
+    "judged_not_fixed",
     "record_verdict",
     "verdicts",
 ]

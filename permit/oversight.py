@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import jurisdictions, packs
+from . import followup, jurisdictions, packs
 from .catalogue import catalogue
 from .clock import local_date
 from .errors import NotFound, Reason, plain
@@ -26,7 +26,7 @@ from .packs import Pack
 
 # The visit's states once the consultation has taken place: its problem list exists.
 VISITED = ("debrief", "rectifying", "follow_up", "closed")
-PROBLEM, FIXED, NOT_FIXED = "problem", "fixed", "not_fixed"
+PROBLEM = "problem"
 HAZARD_CATEGORY = "hazard"  # key supervision by a poisoning hazard, the class not listed
 
 Label = Mapping[str, str]
@@ -421,13 +421,13 @@ def _count_problems(
     """Problems of visits whose consultation has taken place, not judged fixed at the
     follow-up (回头看): open; of those, past their deadline; and judged not fixed (flagged for
     enforcement, 依法严格处罚)."""
-    unfixed = or_(Finding.followup.is_(None), Finding.followup != FIXED)
+    unfixed = or_(Finding.followup.is_(None), ~followup.judged_fixed())
     for row in session.execute(
         select(
             Inspection.enterprise_id,
             func.count().label("open"),
             _sum(and_(Finding.deadline.is_not(None), Finding.deadline < today)).label("overdue"),
-            _sum(Finding.followup == NOT_FIXED).label("flagged"),
+            _sum(followup.judged_not_fixed()).label("flagged"),
         )
         .join(Inspection, Inspection.id == Finding.inspection_id)
         .where(

@@ -293,10 +293,6 @@ def test_a_problem_not_fixed_is_flagged_for_enforcement_with_its_penalty(vw):
     flags = followup.flagged_for_enforcement(vw.session, visit)
     assert [(f.checkpoint, f.note) for f in flags] == [(6, "入口仍无警示标志")]
     assert flags[0].penalty.clause.article == "003 第十七条"
-    # the regulator's board sees it in the jurisdiction; another district's does not
-    assert [f.number for f in followup.flagged_in_scope(vw.session, vw.regulator)] == [visit.number]
-    assert followup.flagged_in_scope(vw.session, vw.other_regulator) == []
-    assert [f.checkpoint for f in followup.flagged_in_scope(vw.session, vw.principal)] == [6]
     # changed on a second look: no longer flagged, and both verdicts are on record
     followup.record_verdict(
         vw.session, visit, 6, "fixed", "已补设", actor=vw.regulator, clock=vw.clock
