@@ -690,6 +690,8 @@ ZH = {
     "management system and ledger, training, equipment, work records, emergency, "
     "contractors.": "专家会诊要查阅的六类资料，由本系统的记录生成：管理制度和台账、培训、装备、作业记录、应急、承包单位。",
     "The enterprise's document pack (zip)": "企业应备资料包（zip）",
+    # --- the phone header ---
+    "Main": "主导航",
 }
 
 

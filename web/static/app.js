@@ -67,3 +67,13 @@
     row.addEventListener("change", function () { judge(row); });
   });
 })();
+
+// On a phone the header's page links scroll sideways: bring the current page's link into view.
+(function () {
+  "use strict";
+  var nav = document.querySelector("header.top nav.main");
+  var active = nav && nav.querySelector("a.active");
+  if (active && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = active.offsetLeft - (nav.clientWidth - active.offsetWidth) / 2;
+  }
+})();
