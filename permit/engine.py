@@ -176,7 +176,7 @@ def apply(
     if ctx is None:
         raise InvalidInput(reasons)
     if expected_version is not None and expected_version != subject.version:
-        raise Conflict([_changed_meanwhile()])
+        raise Conflict([_changed_meanwhile(ctx.workflow)])
     missing = [f for f in ctx.event.requires if ctx.data.get(f) in (None, "", [], {})]
     if missing and not reasons:
         labels = ctx.workflow.section("fields")
@@ -223,10 +223,10 @@ def apply(
             client_at=client_time,
         )
     except StaleDataError as exc:
-        raise Conflict([_changed_meanwhile()]) from exc
+        raise Conflict([_changed_meanwhile(ctx.workflow)]) from exc
     except OperationalError as exc:
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise Conflict([_changed_meanwhile()]) from exc
+            raise Conflict([_changed_meanwhile(ctx.workflow)]) from exc
         raise
     return Applied(event, source, subject.state, subject.version, dict(ctx.outcomes))
 
@@ -237,9 +237,12 @@ def _recorded(ctx: Context) -> dict[str, Any]:
     return {k: v for k, v in ctx.data.items() if k in ctx.event.requires and k not in SECRET_FIELDS}
 
 
-def _changed_meanwhile() -> Reason:
+def _changed_meanwhile(wf: Workflow) -> Reason:
+    """Named by the workflow's own title: a permit, or an expert visit."""
+    title = wf.section("workflow")["title"]
     return plain(
         "conflict",
-        "作业票已被他人更新，请刷新后重试",
-        "The permit changed meanwhile: reload and try again",
+        "{title}已被他人更新，请刷新后重试",
+        "This {title} changed meanwhile: reload and try again",
+        title={"zh": title["zh"], "en": title["en"][:1].lower() + title["en"][1:]},
     )

@@ -69,7 +69,7 @@ class InvalidInput(DomainError):
 
 
 class Conflict(DomainError):
-    """The permit changed meanwhile; reload and try again."""
+    """The permit or visit changed meanwhile; reload and try again."""
 
 
 class NotFound(DomainError):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from permit import audit, engine, inspections, jurisdictions
 from permit.clock import local_date
-from permit.errors import Blocked, InvalidInput, NotFound
+from permit.errors import Blocked, Conflict, InvalidInput, NotFound
 from permit.models import AuditEntry, Finding, FindingPhoto, InspectionAttendee
 
 from .factories import VisitWorld
@@ -88,6 +88,27 @@ def test_only_the_lead_regulator_notifies_and_only_a_team_expert_kicks_off(vw):
     with pytest.raises(Blocked) as refused:
         vw.fire(visit, "kickoff", actor=vw.other_expert)
     assert "by_team_expert" in reasons(refused)
+
+
+def test_a_step_on_a_visit_changed_meanwhile_is_refused_naming_the_visit(vw):
+    visit = vw.plan()
+    stale = visit.version
+    vw.fire(visit, "confirm_equipment")
+    with pytest.raises(Conflict) as refused:
+        engine.apply(
+            vw.session,
+            visit,
+            "notify",
+            vw.regulator,
+            vw.data_for("notify"),
+            clock=vw.clock,
+            expected_version=stale,
+        )
+    assert refused.value.messages("zh") == ["专家现场会诊已被他人更新，请刷新后重试"]
+    assert refused.value.messages("en") == [
+        "This expert on-site consultation changed meanwhile: reload and try again"
+    ]
+    assert visit.state == "planned"
 
 
 def test_kickoff_records_the_attendees_by_role_and_refuses_a_missing_role(vw):

@@ -21,7 +21,7 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "not-found": (404, "没有找到", "Not found"),
     "method-not-allowed": (405, "不支持此方法", "Method not allowed"),
     "blocked": (409, "规则不允许此操作", "Refused by the rules"),
-    "conflict": (409, "作业票已被他人更新", "The permit changed meanwhile"),
+    "conflict": (409, "已被他人更新", "Changed meanwhile"),
     "invalid": (422, "请求内容无效", "Invalid request"),
     "throttled": (429, "尝试次数过多", "Too many attempts"),
     "server-error": (500, "服务器内部错误", "Internal server error"),
