@@ -4,11 +4,14 @@ outside it), a refusal names the step of the procedure, the form saves field by 
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from permit.clock import local_date
 from permit.models import AuditEntry, Finding, FindingPhoto, Inspection
@@ -213,3 +216,42 @@ def test_each_checkpoint_opens_with_what_the_enterprises_records_show(vw, app):
     assert "企业在本系统中的记录显示" in html
     # nothing on the form is chosen for the expert: the finding stays theirs
     assert 'name="result-5" value="meets" checked' not in html
+
+
+def test_an_upload_over_the_size_limit_is_refused_unread_in_words(vw, make_app, clock):
+    """A body over MAX_CONTENT_LENGTH is never read into memory: the phone's form gets the
+    reason (JSON for its script, a message on the page otherwise), the API a problem, and
+    nothing is stored."""
+    from .api_client import Api
+
+    app = make_app(WTF_CSRF_ENABLED=False, CLOCK=clock, MAX_CONTENT_LENGTH=2**20)
+    visit = vw.drive(vw.plan(), "consultation")
+    vw.session.commit()
+    client, api = signed_in(app, "expert"), Api.signed_in(app, "expert")
+    before = row_counts(vw.session)
+    # encoded here, held in memory: the test client would spool a large body to a file that
+    # nobody closes when the app, rightly, never reads it
+    photo = FileStorage(io.BytesIO(b"\xff\xd8" + bytes(2 * 2**20)), "IMG_0002.jpg", "photo")
+    boundary, body = encode_multipart({"photo": photo})
+    multipart = f"multipart/form-data; boundary={boundary}"
+    url = f"/inspections/{visit.number}/checkpoints/5/photos"
+    script = client.post(
+        url, data=body, content_type=multipart, headers={"Accept": "application/json"}
+    )
+    assert script.status_code == 422
+    reason = script.get_json()["reasons"][0]
+    assert reason["rule"] == "too_large" and "一次最多 1 MB" in reason["message"]
+    form = client.post(url, data=body, content_type=multipart)
+    assert form.status_code == 303
+    page = client.get(form.headers["Location"]).get_data(as_text=True)
+    assert any("上传内容过大" in f for f in flashes(page))
+    answer = api.client.post(
+        f"/api/v1/visits/{visit.number}/checkpoints/5/photos",
+        data=body,
+        content_type=multipart,
+        headers=api.headers({"Accept-Language": "en"}),
+    )
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert "at most 1 MB" in json.dumps(answer.get_json())
+    vw.session.expire_all()
+    assert row_counts(vw.session) == before

@@ -30,6 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         LIVE_POLL_SECONDS=3,
         # The address phones open from a sign's QR code; unset, the address of the request.
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
+        # No request body beyond this is read at all (a phone photo is a few MB; files are
+        # kept up to permit.attachments.MAX_BYTES): a huge upload never fills the memory.
+        MAX_CONTENT_LENGTH=32 * 2**20,
     )
     app.config.update(config or {})
 

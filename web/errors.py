@@ -70,6 +70,13 @@ def init_app(app: Flask) -> None:
         notify(_("The form expired or was sent from elsewhere. Please try again."), "error")
         return render_template("errors/400.html"), 400
 
+    @app.errorhandler(413)
+    def too_large(exc):
+        """A body over MAX_CONTENT_LENGTH: refused unread, like any refusal, in words."""
+        if problems.is_api_request():
+            return problems.from_domain(problems.body_too_large())
+        return refused(problems.body_too_large())
+
     @app.errorhandler(405)
     def method_not_allowed(exc):
         if problems.is_api_request():

@@ -19,7 +19,16 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from permit import campaigns, engine, evidence, followup, inspections, jurisdictions, penalties
+from permit import (
+    attachments,
+    campaigns,
+    engine,
+    evidence,
+    followup,
+    inspections,
+    jurisdictions,
+    penalties,
+)
 from permit.clock import local_date
 from permit.documents.consultation import consultation_pdf
 from permit.documents.problem_list import problem_list_pdf
@@ -189,6 +198,8 @@ def report_pdf(number: str):
     visit = inspections.inspection_for(session, me(), number)
     body = consultation_pdf(session, visit, cache=pdf_cache())
     return pdf_response(body, f"现场会诊表-{visit.number}.pdf")
+
+
 @bp.get("/inspections/<number>/documents.zip")
 @login_required
 def documents(number: str):
@@ -360,7 +371,7 @@ def add_photo(number: str, checkpoint: int):
         visit,
         checkpoint,
         filename=(upload.filename if upload else "") or "photo.jpg",
-        data=upload.read() if upload else b"",
+        data=upload.read(attachments.MAX_BYTES + 1) if upload else b"",
         actor=user,
         clock=clock(),
     )
@@ -416,7 +427,7 @@ def add_answer_photo(number: str, checkpoint: int):
             visit,
             checkpoint,
             filename=upload.filename or "photo.jpg",
-            data=upload.read(),
+            data=upload.read(attachments.MAX_BYTES + 1),
             actor=user,
             clock=clock(),
         )

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from permit.errors import Blocked, Conflict, DomainError, InvalidInput, NotFound, Reason
+from permit.errors import Blocked, Conflict, DomainError, InvalidInput, NotFound, Reason, plain
 
 PROBLEM = "application/problem+json"
 TYPE = "urn:permit-to-work:problem:"
@@ -54,8 +54,10 @@ def problem(
     language = lang()
     listed = [reason_document(r, language) for r in reasons]
     if detail is None:
-        detail = "；".join(r["message"] for r in listed) if language == "zh" else "; ".join(
-            r["message"] for r in listed
+        detail = (
+            "；".join(r["message"] for r in listed)
+            if language == "zh"
+            else "; ".join(r["message"] for r in listed)
         )
     body = {
         "type": TYPE + kind,
@@ -111,3 +113,17 @@ def from_http(exc: HTTPException) -> Response:
 
 def is_api_request() -> bool:
     return request.path == "/api/v1" or request.path.startswith("/api/v1/")
+
+
+def body_too_large() -> InvalidInput:
+    mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 2**20
+    return InvalidInput(
+        [
+            plain(
+                "too_large",
+                "上传内容过大：一次最多 {mb} MB",
+                "The upload is too large: at most {mb} MB at a time",
+                mb=mb,
+            )
+        ]
+    )
