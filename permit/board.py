@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Text, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import management
+from . import management, tallies
 from .approval import enterprise_table, tier_approvers, tier_named
 from .clock import local_date
 from .compliance import DueItem, due_items, earliest_counting, pack_for, penalty
@@ -28,19 +28,15 @@ from .models import (
     Contractor,
     DisposalPlan,
     Enterprise,
-    EntryLog,
     Equipment,
     EquipmentCheck,
     Permit,
     Reading,
     SafetyAgreement,
-    Signature,
     Space,
-    TrainingRecord,
     TrainingSession,
-    User,
 )
-from .models.enterprise import UserRole, role_label
+from .models.enterprise import role_label
 from .models.equipment import IN_SERVICE
 from .packs import Pack
 from .workflow import Workflow
@@ -135,61 +131,21 @@ def _training(ctx: _Context) -> Mapping[str, Any]:
 def _coverage_of(
     ctx: _Context, groups: list[tuple[str, ...]]
 ) -> dict[tuple[str, ...], tuple[int, dict[str, tuple[int, int]]]]:
-    """One pass over the enterprise's active people: per person, whether they hold a role of
-    each group and their newest passed record of each kind that still counts today. Only
-    records inside a kind's own validity (earliest_counting, from the pack's period) can count,
-    so older history is never read: the cost follows the people, not the years of records."""
+    """Per group, how many active people hold a role it is asked of, and per kind how many of
+    them hold a passed record that counts today and past the horizon: read from the running
+    tallies (permit.tallies), whose cost follows the sets of roles and the days of a validity,
+    not the people. The cut-offs come from the pack's periods (earliest_counting)."""
     spec = _training(ctx)
-    kinds = sorted({k for g in groups for k in g})
     roles = {g: sorted({r for k in g for r in spec[k].get("required_of", [])}) for g in groups}
-    wanted = sorted({r for rs in roles.values() for r in rs})
-    if not wanted:
-        return {g: (0, {k: (0, 0) for k in g}) for g in groups}
-    now_cut = {k: earliest_counting(k, ctx.workflow, ctx.today) for k in kinds}
-    soon_cut = {k: earliest_counting(k, ctx.workflow, ctx.soon) for k in kinds}
-    record = TrainingRecord
-    columns = [
-        func.max(case((UserRole.role.in_(roles[g]), 1), else_=0)).label(f"holds_{i}")
-        for i, g in enumerate(groups)
-    ]
-    columns += [
-        func.max(
-            case((and_(record.kind == k, record.taken_on >= now_cut[k]), record.taken_on))
-        ).label(f"last_{j}")
-        for j, k in enumerate(kinds)
-    ]
-    # Joined on the person alone (one index range each), roles and kinds picked by CASE.
-    per_person = (
-        select(*columns)
-        .select_from(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .outerjoin(
-            record,
-            and_(
-                record.user_id == User.id,
-                record.passed.is_(True),
-                record.taken_on <= ctx.today,
-                record.taken_on >= min(now_cut.values()),
-            ),
+    cuts = {
+        k: (
+            earliest_counting(k, ctx.workflow, ctx.today),
+            earliest_counting(k, ctx.workflow, ctx.soon),
         )
-        .where(User.enterprise_id == ctx.enterprise.id, User.active.is_(True))
-        .group_by(User.id)
-        .having(func.max(case((UserRole.role.in_(wanted), 1), else_=0)) == 1)
-        .subquery()
-    )
-    sums = []
-    for i, g in enumerate(groups):
-        holds = per_person.c[f"holds_{i}"] == 1
-        sums.append(_sum(holds))
-        for k in g:
-            last = per_person.c[f"last_{kinds.index(k)}"]
-            sums += [_sum(and_(holds, last.is_not(None))), _sum(and_(holds, last >= soon_cut[k]))]
-    row = iter(ctx.session.execute(select(*sums).select_from(per_person)).one())
-    found = {}
-    for g in groups:
-        total = int(next(row))
-        found[g] = (total, {k: (int(next(row)), int(next(row))) for k in g})
-    return found
+        for g in groups
+        for k in g
+    }
+    return tallies.coverage(ctx.session, ctx.enterprise.id, ctx.today, roles, cuts)
 
 
 def _kind_label(workflow: Workflow, kind: str) -> dict[str, str]:
@@ -790,48 +746,22 @@ def signed_below(
     return accepted is not None and role not in accepted
 
 
-def _signed_below(ctx: _Context) -> Any:
-    """An approval signed below its tier, as a condition on Permit and Signature: per workflow
-    version the enterprise has permits of (read from an index), per tier of that version,
-    the roles it does not accept. The counting is then one pass with no grouping."""
-    versions = ctx.session.execute(
-        select(Permit.workflow, Permit.workflow_version)
-        .where(Permit.enterprise_id == ctx.enterprise.id)
-        .distinct()
-    ).all()
+def _approvals(ctx: _Context) -> tuple[int, int]:
+    """All approvals, and those signed in a role their tier does not accept: judged per
+    workflow version, tier and role from the running tallies, each group once."""
     tables: dict[tuple[str, str], Any] = {}
-    below = []
-    for name, version in versions:
-        try:
-            tiers = get_workflow(name, version).section("tiers")
-        except LookupError:
-            continue
-        for tier in tiers:
-            accepted = accepted_roles(
-                ctx.session, ctx.enterprise.id, name, version, tier["name"], tables
-            )
-            if accepted is None:
-                continue
-            below.append(
-                and_(
-                    Permit.workflow == name,
-                    Permit.workflow_version == version,
-                    Signature.tier == tier["name"],
-                    Signature.role.not_in(sorted(accepted)),
-                )
-            )
-    return or_(*below) if below else false()
+    total = below = 0
+    for name, version, tier, role, signed in tallies.approvals(ctx.session, ctx.enterprise.id):
+        total += signed
+        if tier and signed_below(ctx.session, ctx.enterprise.id, name, version, tier, role, tables):
+            below += signed
+    return total, below
 
 
 def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     """Approvals signed by someone whose role the permit's tier does not accept (the tier's
     floor where the pack sets one)."""
-    total, below = ctx.session.execute(
-        select(func.count(), _sum(_signed_below(ctx)))
-        .select_from(Permit)
-        .join(Signature, Signature.permit_id == Permit.id)
-        .where(Permit.enterprise_id == ctx.enterprise.id, Signature.kind == "approve")
-    ).one()
+    total, below = _approvals(ctx)
     if not total:
         return [_say("尚无审批记录", "no approval on record yet", "permits.index")], False, False
     if below:
@@ -865,13 +795,8 @@ def approval(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
 
 def conditions(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     """Entries made without a fresh passing gas test taken after ventilation (先通风、再检测、
-    后作业): each check-in records the test it relied on, so one count tells."""
-    total, untested = ctx.session.execute(
-        select(func.count(), _sum(EntryLog.gas_test_id.is_(None)))
-        .select_from(Permit)
-        .join(EntryLog, EntryLog.permit_id == Permit.id)
-        .where(Permit.enterprise_id == ctx.enterprise.id, EntryLog.direction == "in")
-    ).one()
+    后作业): each check-in records the test it relied on, and the database tallies them."""
+    total, untested = tallies.entries(ctx.session, ctx.enterprise.id)
     if not total:
         return [_say("尚无人员进入的记录", "no entry on record yet", "permits.index")], False, False
     if untested:

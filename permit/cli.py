@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import audit, db, demo, signs
+from . import audit, db, demo, signs, tallies
 from .clock import SystemClock
 
 
@@ -56,8 +56,13 @@ def logins() -> str:
 
 
 @cli.command("tick")
-@click.option("--horizon", default=30, show_default=True, type=click.IntRange(0, 366),
-              help="Days ahead to remind of what falls due.")
+@click.option(
+    "--horizon",
+    default=30,
+    show_default=True,
+    type=click.IntRange(0, 366),
+    help="Days ahead to remind of what falls due.",
+)
 @click.option("--no-mail", is_flag=True, help="Do not send the outbox even if SMTP is set.")
 def run_tick(horizon: int, no_mail: bool) -> None:
     """Expire permits past their window, flag silent detectors, remind people of what is due;
@@ -132,6 +137,25 @@ def audit_verify() -> None:
             click.echo(f"BROKEN: {brk}", err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {count} entries verified")
+
+
+@cli.command("check-tallies")
+def check_tallies() -> None:
+    """Recount the board's running tallies from the records; exit non-zero on any difference."""
+    engine = db.make_engine()
+    try:
+        with db.session_factory(engine)() as session:
+            differences = tallies.differences(session)
+    finally:
+        engine.dispose()
+    for name, (kept_only, recounted_only) in differences.items():
+        for row in sorted(kept_only, key=str):
+            click.echo(f"{name}: kept {row}, not in the records", err=True)
+        for row in sorted(recounted_only, key=str):
+            click.echo(f"{name}: the records give {row}, not kept", err=True)
+    if differences:
+        sys.exit(1)
+    click.echo("tallies agree with the records")
 
 
 @cli.group("rules")

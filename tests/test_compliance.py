@@ -87,8 +87,7 @@ def test_no_attendant_at_all_is_unmet(session, clock):
     world = World(session, clock)
     world.build()
     session.commit()
-    for role in world.attendant.role_rows:
-        role.role = "entrant"
+    world.attendant.active = False  # the only attendant left; a role is never relabelled
     session.commit()
     found = line(world, "attendants")
     assert found.status == "not_met"

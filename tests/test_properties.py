@@ -559,14 +559,23 @@ class PermitMachine(RuleBasedStateMachine):
             )
             gas = "h2s" if "h2s" in detector.gases else "o2"
             value = {
-                ("h2s", "normal"): 0.5, ("h2s", "outside"): 15.0, ("h2s", "implausible"): -1.0,
-                ("o2", "normal"): 20.9, ("o2", "outside"): 17.0, ("o2", "implausible"): 101.0,
+                ("h2s", "normal"): 0.5,
+                ("h2s", "outside"): 15.0,
+                ("h2s", "implausible"): -1.0,
+                ("o2", "normal"): 20.9,
+                ("o2", "outside"): 17.0,
+                ("o2", "implausible"): 101.0,
             }[(gas, level)]
             unit = "mg/m3" if gas == "h2s" else "%vol"
             taken = max(self.clock.now() - timedelta(minutes=late), permit.created_at)
             batch = [
-                {"detector": detector.serial, "taken_at": (taken - timedelta(seconds=k))
-                 .isoformat(), "gas": gas, "value": v, "unit": unit}
+                {
+                    "detector": detector.serial,
+                    "taken_at": (taken - timedelta(seconds=k)).isoformat(),
+                    "gas": gas,
+                    "value": v,
+                    "unit": unit,
+                }
                 for k, v in enumerate([0.5 if gas == "h2s" else 20.9, value])
             ]
             source = {
@@ -723,8 +732,10 @@ class PermitMachine(RuleBasedStateMachine):
             assert snap == self.seen, f"the refused {expect[1]} changed the database"
         elif expect and expect[0] == "readings":
             _, permit_id, moved = expect
-            new = [snap["audit_entries"][k]
-                   for k in set(snap["audit_entries"]) - set(self.seen["audit_entries"])]
+            new = [
+                snap["audit_entries"][k]
+                for k in set(snap["audit_entries"]) - set(self.seen["audit_entries"])
+            ]
             kinds = sorted((e.subject_type, e.event) for e in new)
             wanted = [("reading_batches", "readings")] + ([("permits", "alarm")] if moved else [])
             assert kinds == sorted(wanted), kinds
@@ -733,10 +744,13 @@ class PermitMachine(RuleBasedStateMachine):
             self.reached.add(state)
         elif expect and expect[0] == "tick":
             done = expect[1]
-            new = [snap["audit_entries"][k]
-                   for k in set(snap["audit_entries"]) - set(self.seen["audit_entries"])]
-            expired = sorted(snap["permits"][(e.subject_id,)].number
-                             for e in new if e.event == "expire")
+            new = [
+                snap["audit_entries"][k]
+                for k in set(snap["audit_entries"]) - set(self.seen["audit_entries"])
+            ]
+            expired = sorted(
+                snap["permits"][(e.subject_id,)].number for e in new if e.event == "expire"
+            )
             assert expired == sorted(done.expired), (expired, done.expired)
             for permit in snap["permits"].values():
                 self.state_of[permit.id] = permit.state
@@ -819,7 +833,8 @@ class PermitMachine(RuleBasedStateMachine):
         alarmed = False
         inside: set[int] = set()
         batches = [
-            e for e in snap["audit_entries"].values()
+            e
+            for e in snap["audit_entries"].values()
             if e.subject_type == "reading_batches" and e.data["permit"] == permit.number
         ]
         for e in sorted([*moves, *batches], key=lambda e: e.seq):

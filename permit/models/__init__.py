@@ -27,9 +27,14 @@ from .permit import Permit, PermitCheck, PermitEquipment, PermitPerson, Signatur
 from .reminders import OutboxMessage, Reminder
 from .rules import Authorisation, RulePackChoice
 from .signs import ScanMiss, SignToken
+from .tallies import ApprovalTally, EntryTally, TrainingTally, WorkforceTally
 from .training import TrainingPlanItem, TrainingRecord, TrainingSession
 
 __all__ = [
+    "ApprovalTally",
+    "EntryTally",
+    "TrainingTally",
+    "WorkforceTally",
     "Finding",
     "FindingPhoto",
     "Campaign",
