@@ -59,7 +59,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from permit import audit, db, readings, registers, tick
+from permit import audit, db, readings, registers, tallies, tick
 from permit.clock import FixedClock, local_date
 from permit.engine import apply as apply_event
 from permit.engine import blocked_by, workflow_of
@@ -773,6 +773,7 @@ class PermitMachine(RuleBasedStateMachine):
         self.checked = True
         with Session(self.engine) as s:
             assert list(audit.verify(s)) == []
+            assert tallies.differences(s) == {}  # the board's tallies, exact after every write
         for permit in sorted(snap["permits"].values(), key=lambda p: p.id):
             self.check_permit(snap, permit)
         self.seen = snap

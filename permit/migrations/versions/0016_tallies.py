@@ -302,11 +302,19 @@ def upgrade() -> None:
             f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION refuse_change()"
         )
+    op.execute(
+        """
+        CREATE FUNCTION refuse_counted_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'counted columns of % never change', TG_TABLE_NAME;
+        END $$
+        """
+    )
     for table in FIXED:
         op.execute(
             f"CREATE TRIGGER {table}_counted_fixed BEFORE UPDATE ON {table} "
             f"FOR EACH ROW WHEN ({_moved(table, 'IS DISTINCT FROM')}) "
-            "EXECUTE FUNCTION refuse_change()"
+            "EXECUTE FUNCTION refuse_counted_change()"
         )
     for name, (table, event, when, body) in _bodies(dialect).items():
         locks = "".join(
@@ -337,5 +345,7 @@ def downgrade() -> None:
             if sqlite
             else f"DROP TRIGGER {table}_counted_fixed ON {table}"
         )
+    if not sqlite:
+        op.execute("DROP FUNCTION refuse_counted_change()")
     for table in reversed(TALLIES):
         op.drop_table(table)
