@@ -3,9 +3,11 @@
 it with a link to the register that shows it, and for an unmet one the penalty it exposes the
 enterprise to. Every status comes from a few aggregate queries (COUNT / SUM / MAX … GROUP
 BY), never from loading the registers row by row, and the same number of them whatever the
-enterprise's size; where a rule looks at a window (a training's validity, what falls due
-within the horizon) only that window is read. What still grows with the enterprise is one
-pass over its people, spaces, equipment and all-time approvals and entries."""
+enterprise's size. All-time counts (approvals by tier and role, entries, the workforce and
+its newest training) are read from running tallies the database keeps with each write
+(permit.tallies); where a rule looks at a window (what falls due within the horizon) only
+that window is read. What still grows with the enterprise is one pass over its active spaces
+and equipment in service."""
 
 from __future__ import annotations
 
