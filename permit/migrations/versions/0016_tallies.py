@@ -53,7 +53,11 @@ def _roles(dialect: str, user: str, adding: str = "") -> str:
         held += f" UNION SELECT {adding}"
     if dialect == "sqlite":
         return f"COALESCE((SELECT group_concat(role, ',') FROM ({held} ORDER BY 1)), '')"
-    return f"COALESCE((SELECT string_agg(h.role, ',' ORDER BY h.role) FROM ({held}) h), '')"
+    # Byte order, as SQLite's and Python's: the same set of roles is one key on every backend.
+    return (
+        "COALESCE((SELECT string_agg(h.role, ',' ORDER BY h.role COLLATE \"C\") "
+        f"FROM ({held}) h), '')"
+    )
 
 
 def _person(user: str, enterprise: str, roles: str, sign: int, counts: str) -> str:
