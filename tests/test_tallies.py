@@ -62,6 +62,15 @@ def _history(world: World) -> None:
     world.session.commit()
 
 
+def _site(session, clock, *, history: bool = True) -> World:
+    world = World(session, clock)
+    world.build()
+    session.commit()
+    if history:
+        _history(world)
+    return world
+
+
 def test_the_tallies_follow_the_engine_and_the_registers(world):
     _history(world)
     assert tallies.differences(world.session) == {}
@@ -183,10 +192,7 @@ def test_the_rows_of_one_insert_statement_are_counted_one_by_one(world):
 def test_migrating_a_database_with_history_fills_its_tallies(engine, clock):
     sessions = db.session_factory(engine)
     with sessions() as session:
-        world = World(session, clock)
-        world.build()
-        session.commit()
-        _history(world)
+        _site(session, clock)
         config = db._alembic_config(engine)
         command.downgrade(config, "0015")
         command.upgrade(config, "head")
@@ -202,9 +208,7 @@ def test_two_transactions_recording_training_at_once_count_each_record_once(engi
         pytest.skip("SQLite has one writer at a time")
     sessions = db.session_factory(engine)
     with sessions() as session:
-        world = World(session, clock)
-        world.build()
-        session.commit()
+        world = _site(session, clock, history=False)
         people = [world.entrant.id, world.entrant2.id, world.rescuer.id]
     first_in, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -251,10 +255,7 @@ def test_check_tallies_says_when_a_tally_is_off(engine, monkeypatch, clock):
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     sessions = db.session_factory(engine)
     with sessions() as session:
-        world = World(session, clock)
-        world.build()
-        session.commit()
-        _history(world)
+        _site(session, clock)
     runner = CliRunner()
     ok = runner.invoke(cli, ["check-tallies"])
     assert ok.exit_code == 0, ok.output
