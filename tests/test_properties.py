@@ -64,7 +64,15 @@ from permit.clock import FixedClock, local_date
 from permit.engine import apply as apply_event
 from permit.engine import blocked_by, workflow_of
 from permit.errors import Blocked, DomainError
-from permit.models import Base, Permit, User
+from permit.models import (
+    ApprovalTally,
+    Base,
+    EntryTally,
+    Permit,
+    TrainingTally,
+    User,
+    WorkforceTally,
+)
 from permit.workflow import Workflow, registry
 from permit.workflow import get as get_workflow
 
@@ -77,6 +85,7 @@ PASSING_TO = {"tested", "working"}  # where record_gas_test goes when the test p
 
 TABLES = list(Base.metadata.sorted_tables)
 TABLE_NAMES = ", ".join(t.name for t in TABLES)
+TALLIES = {m.__tablename__ for m in (ApprovalTally, EntryTally, TrainingTally, WorkforceTally)}
 APPEND_ONLY = [
     "audit_entries",
     "entry_log",
@@ -439,6 +448,8 @@ def seeded_databases(engine, tmp_path):
         with engine.begin() as conn:
             truncate(conn)
             for table in TABLES:
+                if table.name in TALLIES:
+                    continue  # the database's triggers count the rows put back, as they go in
                 if rows[pack][table]:
                     conn.execute(table.insert(), rows[pack][table])
                     if "id" in table.c:
