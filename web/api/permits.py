@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from sqlalchemy import exists, or_
 
 from permit import access, engine, readings
@@ -200,21 +201,29 @@ def fire_event(number: str, event: str):
     user = person()
     session = get_session()
     permit = access.permit_for(session, user, number)
+    return fire(session, permit, event, user, lambda body: event_data(body, permit))
+
+
+def fire(
+    session, record: Any, event: str, user, read_data: Callable[[dict], dict[str, Any]]
+) -> Response:
+    """Fire one event on a permit or a visit with the data `read_data` takes from the JSON
+    body (after its version is checked): the applied document, or the engine's refusal."""
     body = json_body()
     version = body.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise _invalid("version")
     result = engine.apply(
         session,
-        permit,
+        record,
         event,
         user,
-        event_data(body, permit),
+        read_data(body),
         clock=clock(),
         client_time=_moment(body, "client_time"),
         expected_version=version,
     )
-    return document(documents.applied(permit, result))
+    return document(documents.applied(record, result))
 
 
 @bp.post("/permits/<number>/readings")

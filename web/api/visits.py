@@ -10,16 +10,16 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
-from permit import engine, inspections, jurisdictions
+from permit import inspections, jurisdictions
 from permit.clock import local_date
 from permit.errors import InvalidInput, NotFound, plain
 from permit.models import Enterprise, Inspection
 
 from .. import clock, get_session
-from . import bp, documents
+from . import bp
 from . import visit_documents as docs
 from .exchange import MAX_ID, document, json_body, person, requires_bearer, write
-from .permits import _invalid, _moment, limit_arg
+from .permits import _invalid, fire, limit_arg
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
 EVENT_LISTS = ("confirmed", "documents")
@@ -211,21 +211,7 @@ def fire_visit_event(number: str, event: str):
     user = person()
     session = get_session()
     visit = inspections.inspection_for(session, user, number)
-    body = json_body()
-    version = body.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise _invalid("version")
-    result = engine.apply(
-        session,
-        visit,
-        event,
-        user,
-        visit_event_data(body),
-        clock=clock(),
-        client_time=_moment(body, "client_time"),
-        expected_version=version,
-    )
-    return document(documents.applied(visit, result))
+    return fire(session, visit, event, user, visit_event_data)
 
 
 @bp.get("/enterprises/<code>")
