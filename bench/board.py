@@ -11,11 +11,9 @@ bench/enterprise.py.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -36,9 +34,9 @@ from bench.enterprise import (  # noqa: E402
     PERMITS_PER_SPACE,
     baseline_counts,
     generate,
-    git,
     percentiles,
 )
+from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
 from permit import db  # noqa: E402
 from permit.clock import FixedClock  # noqa: E402
 
@@ -102,11 +100,7 @@ def statements(engine, client, path: str) -> int:
 def run_backend(url: str, requests: int, sizes: tuple[int, ...]) -> dict[str, Any]:
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         clock = FixedClock()
         sessions = db.session_factory(engine)
         result: dict[str, Any] = {
@@ -186,12 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "board: the compliance board page by enterprise size, in-process",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (
-            None
-            if (status := git("status", "--porcelain", "--untracked-files=no")) is None
-            else bool(status)
-        ),
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "board_does": BOARD_DOES,
@@ -208,20 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "backends": {},
     }
-    with tempfile.TemporaryDirectory(prefix="permit-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        report["backends"]["sqlite"] = run_backend(url, args.requests, sizes)
-    pg_url = os.environ.get("BENCH_POSTGRES_URL")
-    if pg_url:
-        report["backends"]["postgresql"] = run_backend(pg_url, args.requests, sizes)
-    else:
-        report["backends"]["postgresql"] = {"skipped": "BENCH_POSTGRES_URL is not set"}
-    measured = [b for b in report["backends"].values() if "within_goal" in b]
-    report["within_goal"] = all(b["within_goal"] for b in measured)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_and_print(report, lambda url: run_backend(url, args.requests, sizes), started)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ GET /spaces/export.xlsx does), the one existing export every enterprise already 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -31,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from bench.enterprise import PERMITS_PER_SPACE, generate, git, percentiles  # noqa: E402
+from bench.enterprise import PERMITS_PER_SPACE, generate, percentiles  # noqa: E402
+from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
 from permit import db, document_pack, ledger_excel, packs  # noqa: E402
 from permit.clock import FixedClock, local_date  # noqa: E402
 from permit.documents import PdfCache  # noqa: E402
@@ -60,11 +60,7 @@ BASELINE_DOES = (
 def run_backend(url: str, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         clock = FixedClock()
         now = clock.now()
         today = local_date(now)
@@ -143,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "document pack: the enterprise's zip for the experts' visit by size",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "pack_does": PACK_DOES,
@@ -156,22 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "goals": {"cold_p95_s_at_5000_spaces": f"<= {GOAL_S:g}"},
         "backends": {},
     }
-    with tempfile.TemporaryDirectory(prefix="permit-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        report["backends"]["sqlite"] = run_backend(url, args.runs, sizes)
-    pg_url = os.environ.get("BENCH_POSTGRES_URL")
-    if pg_url:
-        report["backends"]["postgresql"] = run_backend(pg_url, args.runs, sizes)
-    else:
-        report["backends"]["postgresql"] = {"skipped": "BENCH_POSTGRES_URL is not set"}
-    measured = [
-        b["within_goal"] for b in report["backends"].values() if b.get("within_goal") is not None
-    ]
-    report["within_goal"] = all(measured) if measured else None
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_and_print(report, lambda url: run_backend(url, args.runs, sizes), started)
 
 
 if __name__ == "__main__":

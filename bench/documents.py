@@ -29,9 +29,9 @@ from typing import Any  # noqa: E402
 os.environ["PERMIT_FAST_HASHES"] = "1"  # before permit is imported: sign-in is not measured
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
-from bench.http import _kinds, _version, counting, git, progress, scenario, serving  # noqa: E402
+from bench.harness import fresh_schema, revision  # noqa: E402
+from bench.http import _kinds, _version, counting, progress, scenario, serving  # noqa: E402
 from bench.http_baseline import STATIC_DOES  # noqa: E402
 from bench.http_cpu import CpuMeter  # noqa: E402
 from bench.http_load import FAILED, HTTP_ERROR, OK, LoadGenerator, fetch  # noqa: E402
@@ -70,11 +70,7 @@ def prepare(url: str) -> Scene:
     shift: at work, two entrants in and out, a second gas test, a pause, resumed, closed."""
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         # The app serves on the wall clock: the history below takes 22 minutes of the world's
         # clock, so the scan page's permit had its gas test some 20 minutes ago, fresh (30
         # minutes) for the whole run.
@@ -313,12 +309,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict[str, Any] = {
         "benchmark": "documents: sign and permit PDFs; the public scan page over HTTP",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (
-            None
-            if (status := git("status", "--porcelain", "--untracked-files=no")) is None
-            else bool(status)
-        ),
+        **revision(),
         "python": platform.python_version(),
         "weasyprint": weasyprint.__version__,
         "flask": _version("flask"),

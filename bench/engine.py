@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import platform
 import pstats
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import JSON, Engine, ForeignKey, MetaData, String, event, select, text, update
+from sqlalchemy import JSON, Engine, ForeignKey, MetaData, String, event, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 # Before permit is imported: the e-signature's Argon2id cost is deliberate, not engine overhead.
@@ -32,6 +29,7 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path.pop(0)  # this file is named engine.py: never let it shadow a module
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
 from permit import db  # noqa: E402
 from permit.approval import tier_for  # noqa: E402
 from permit.audit import jsonable  # noqa: E402
@@ -462,11 +460,7 @@ def figures(seconds: list[float]) -> dict[str, Any]:
 def run_backend(url: str, lifecycles: int, warmup: int, profile: int) -> dict[str, Any]:
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         BenchBase.metadata.create_all(engine)
         sessions = db.session_factory(engine)
         clock = FixedClock()
@@ -520,14 +514,6 @@ def profile_engine(run: Callable[[], None], lifecycles: int) -> None:
     stats.sort_stats("tottime").print_stats(25)
 
 
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                             check=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -540,9 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "engine: full permit lifecycles, in-process",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (None if (status := git("status", "--porcelain", "--untracked-files=no"))
-                      is None else bool(status)),
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "password_kdf": "argon2id fast test parameters",
@@ -555,22 +539,9 @@ def main(argv: list[str] | None = None) -> int:
         "goal": f"ratio <= {GOAL:g}",
         "backends": {},
     }
-    with tempfile.TemporaryDirectory(prefix="permit-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        report["backends"]["sqlite"] = run_backend(url, args.lifecycles, args.warmup,
-                                                   args.profile)
-    pg_url = os.environ.get("BENCH_POSTGRES_URL")
-    if pg_url:
-        report["backends"]["postgresql"] = run_backend(pg_url, args.lifecycles, args.warmup,
-                                                       args.profile)
-    else:
-        report["backends"]["postgresql"] = {"skipped": "BENCH_POSTGRES_URL is not set"}
-    measured = [b for b in report["backends"].values() if "ratio" in b]
-    report["within_goal"] = all(b["within_goal"] for b in measured)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_and_print(
+        report, lambda url: run_backend(url, args.lifecycles, args.warmup, args.profile), started
+    )
 
 
 if __name__ == "__main__":

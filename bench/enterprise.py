@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import statistics
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -439,12 +438,3 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
         "max_ms": round(ordered[-1] * 1000, 1),
     }
 
-
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()

@@ -40,8 +40,9 @@ from typing import Any  # noqa: E402
 os.environ["PERMIT_FAST_HASHES"] = "1"
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
+from bench.harness import fresh_schema, revision  # noqa: E402
 from bench.http_baseline import (  # noqa: E402
     LIVE_DOES,
     PING_DOES,
@@ -95,11 +96,7 @@ def prepare(url: str, clients: int) -> Scene:
     whose attendant is the user "attendant", and the baseline's own rows."""
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         HttpBase.metadata.create_all(engine)
         sessions = db.session_factory(engine)
         # The app runs on the wall clock: each permit is driven from 15 minutes ago, so its gas
@@ -566,16 +563,6 @@ def run_backend(url: str, args, folder: Path, with_wrk: bool) -> dict[str, Any]:
     return result
 
 
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
-
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -629,12 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "http: step confirmation and live page under concurrent clients",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (
-            None
-            if (status := git("status", "--porcelain", "--untracked-files=no")) is None
-            else bool(status)
-        ),
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "flask": _version("flask"),

@@ -11,11 +11,9 @@ The report PDF's part is in bench/inspection_report.py.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,8 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
 from bench import inspection_report  # noqa: E402
-from bench.enterprise import PERMITS_PER_SPACE, baseline_counts, generate, git, percentiles  # noqa: E402
+from bench.enterprise import PERMITS_PER_SPACE, baseline_counts, generate, percentiles  # noqa: E402
+from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
 from permit import db  # noqa: E402
 from permit import evidence as consultation  # noqa: E402
 from permit.clock import FixedClock, local_date  # noqa: E402
@@ -69,11 +68,7 @@ def _statements(engine, work) -> int:
 def run_backend(url: str, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         clock = FixedClock()
         now = clock.now()
         today = local_date(now)
@@ -164,12 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             "the filled form as a PDF with 20 photos"
         ),
         "parts": sorted(parts),
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (
-            None
-            if (status := git("status", "--porcelain", "--untracked-files=no")) is None
-            else bool(status)
-        ),
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "prefill_does": PREFILL_DOES,
@@ -204,21 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             result["within_goal"] = pdf["within_goal"] and prefill_ok is not False
         return result
 
-    with tempfile.TemporaryDirectory(prefix="permit-bench-") as tmp:
-        report["backends"]["sqlite"] = measure(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-    pg_url = os.environ.get("BENCH_POSTGRES_URL")
-    if pg_url:
-        report["backends"]["postgresql"] = measure(pg_url)
-    else:
-        report["backends"]["postgresql"] = {"skipped": "BENCH_POSTGRES_URL is not set"}
-    measured = [
-        b["within_goal"] for b in report["backends"].values() if b.get("within_goal") is not None
-    ]
-    report["within_goal"] = all(measured) if measured else None
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_and_print(report, measure, started)
 
 
 if __name__ == "__main__":

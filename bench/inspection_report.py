@@ -18,9 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bench.enterprise import percentiles
+from bench.harness import fresh_schema
 from permit import db, documents, inspections
 from permit.clock import FixedClock, local_date
 from permit.documents import PdfCache, consultation
@@ -85,11 +86,7 @@ def prepare(url: str) -> dict[str, Any]:
 
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         clock = FixedClock()
         with db.session_factory(engine)() as s:
             world = VisitWorld(s, clock).build()

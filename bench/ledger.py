@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -19,7 +16,7 @@ from typing import Any
 import openpyxl
 import sqlalchemy
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import JSON, ForeignKey, MetaData, String, UniqueConstraint, select, text
+from sqlalchemy import JSON, ForeignKey, MetaData, String, UniqueConstraint, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 os.environ["PERMIT_FAST_HASHES"] = "1"
@@ -29,6 +26,7 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path.pop(0)  # this file is named ledger.py: never let it shadow permit.ledger
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
 from permit import db, ledger, ledger_excel, registers  # noqa: E402
 from permit.catalogue import catalogue  # noqa: E402
 from permit.clock import FixedClock, local_date  # noqa: E402
@@ -260,11 +258,7 @@ def figures(seconds: list[float]) -> dict[str, Any]:
 def run_backend(url: str, rows: int, repeats: int) -> dict[str, Any]:
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
         BenchBase.metadata.create_all(engine)
         scene = Scene(db.session_factory(engine), FixedClock(), rows)
         tasks: dict[str, dict[str, Callable[[], Any]]] = {
@@ -306,14 +300,6 @@ def run_backend(url: str, rows: int, repeats: int) -> dict[str, Any]:
         engine.dispose()
 
 
-def git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                             check=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -323,9 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "ledger: Excel import and export of a large 台账, in-process",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (None if (status := git("status", "--porcelain", "--untracked-files=no"))
-                      is None else bool(status)),
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "openpyxl": openpyxl.__version__,
@@ -336,20 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         "goals": {task: f"ratio <= {goal:g}" for task, goal in GOALS.items()},
         "backends": {},
     }
-    with tempfile.TemporaryDirectory(prefix="permit-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        report["backends"]["sqlite"] = run_backend(url, args.rows, args.repeats)
-    pg_url = os.environ.get("BENCH_POSTGRES_URL")
-    if pg_url:
-        report["backends"]["postgresql"] = run_backend(pg_url, args.rows, args.repeats)
-    else:
-        report["backends"]["postgresql"] = {"skipped": "BENCH_POSTGRES_URL is not set"}
-    measured = [b for b in report["backends"].values() if "within_goal" in b]
-    report["within_goal"] = all(b["within_goal"] for b in measured)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_and_print(report, lambda url: run_backend(url, args.rows, args.repeats), started)
 
 
 if __name__ == "__main__":

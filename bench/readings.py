@@ -46,9 +46,10 @@ from typing import Any  # noqa: E402
 os.environ["PERMIT_FAST_HASHES"] = "1"  # before permit is imported: sign-in is not measured
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
-from bench.http import counting, git, serving  # noqa: E402
+from bench.harness import fresh_schema, revision  # noqa: E402
+from bench.http import counting, serving  # noqa: E402
 from bench.http_load import fetch  # noqa: E402
 from permit import db, gas, tokens  # noqa: E402
 from permit.clock import FixedClock  # noqa: E402
@@ -92,18 +93,15 @@ class Scene:
     clock: FixedClock  # the app's: a little after the last reading
 
 
-def fresh_schema(url: str) -> None:
+def fresh_database(url: str) -> None:
+    """An empty, migrated database at the URL: a SQLite file is removed first, with its WAL."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
     engine = db.make_engine(url)
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.migrate(engine)
+        fresh_schema(engine)
     finally:
         engine.dispose()
 
@@ -179,7 +177,7 @@ def rows_of(scene: Scene, items: list[dict[str, Any]], wf) -> list[dict[str, Any
 def ingestion(url: str, args) -> dict[str, Any]:
     from web import create_app
 
-    fresh_schema(url)
+    fresh_database(url)
     total = args.batches + args.warmup
     scene = prepare(url, datetime(2026, 11, 23, 8, 0, tzinfo=UTC), total * BATCH)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
@@ -291,7 +289,7 @@ def _watch(port: int, number: str, cookie: str, every: float, phase: float, post
 
 def alarm_latency(url: str, args, folder: Path) -> dict[str, Any]:
     """Trials on fresh working permits under gunicorn, on the wall clock."""
-    fresh_schema(url)
+    fresh_database(url)
     engine = db.make_engine(url)
     trials = args.alarm_trials
     try:
@@ -395,12 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "readings: ingestion through the API and alarm latency",
-        "git_commit": git("rev-parse", "--short", "HEAD") or None,
-        "git_dirty": (
-            None
-            if (status := git("status", "--porcelain", "--untracked-files=no")) is None
-            else bool(status)
-        ),
+        **revision(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "cpu_count": os.cpu_count(),
