@@ -159,50 +159,23 @@ def _dated_ahead(
 # -- checking ---------------------------------------------------------------------------------
 
 
+# Each tally by name, with the count whose zero rows the check passes over. Their columns are
+# in the recount's order: the enterprise, what is counted by, the counts.
+TALLIES = {
+    "approvals": (ApprovalTally, ApprovalTally.signed),
+    "entries": (EntryTally, EntryTally.entries),
+    "workforce": (WorkforceTally, WorkforceTally.people),
+    "training": (TrainingTally, TrainingTally.people),
+}
+
+
 def kept(session: Session) -> dict[str, set[tuple]]:
     """Every tally row the database keeps, but those at zero."""
     return {
-        "approvals": {
-            tuple(r)
-            for r in session.execute(
-                select(
-                    ApprovalTally.enterprise_id,
-                    ApprovalTally.workflow,
-                    ApprovalTally.workflow_version,
-                    ApprovalTally.tier,
-                    ApprovalTally.role,
-                    ApprovalTally.signed,
-                ).where(ApprovalTally.signed != 0)
-            )
-        },
-        "entries": {
-            tuple(r)
-            for r in session.execute(
-                select(EntryTally.enterprise_id, EntryTally.entries, EntryTally.untested).where(
-                    EntryTally.entries != 0
-                )
-            )
-        },
-        "workforce": {
-            tuple(r)
-            for r in session.execute(
-                select(
-                    WorkforceTally.enterprise_id, WorkforceTally.roles, WorkforceTally.people
-                ).where(WorkforceTally.people != 0)
-            )
-        },
-        "training": {
-            tuple(r)
-            for r in session.execute(
-                select(
-                    TrainingTally.enterprise_id,
-                    TrainingTally.roles,
-                    TrainingTally.kind,
-                    TrainingTally.newest_on,
-                    TrainingTally.people,
-                ).where(TrainingTally.people != 0)
-            )
-        },
+        name: {
+            tuple(r) for r in session.execute(select(*model.__table__.columns).where(count != 0))
+        }
+        for name, (model, count) in TALLIES.items()
     }
 
 

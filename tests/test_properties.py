@@ -64,15 +64,7 @@ from permit.clock import FixedClock, local_date
 from permit.engine import apply as apply_event
 from permit.engine import blocked_by, workflow_of
 from permit.errors import Blocked, DomainError
-from permit.models import (
-    ApprovalTally,
-    Base,
-    EntryTally,
-    Permit,
-    TrainingTally,
-    User,
-    WorkforceTally,
-)
+from permit.models import Base, Permit, User
 from permit.workflow import Workflow, registry
 from permit.workflow import get as get_workflow
 
@@ -85,7 +77,7 @@ PASSING_TO = {"tested", "working"}  # where record_gas_test goes when the test p
 
 TABLES = list(Base.metadata.sorted_tables)
 TABLE_NAMES = ", ".join(t.name for t in TABLES)
-TALLIES = {m.__tablename__ for m in (ApprovalTally, EntryTally, TrainingTally, WorkforceTally)}
+TALLIES = {model.__tablename__ for model, _count in tallies.TALLIES.values()}
 APPEND_ONLY = [
     "audit_entries",
     "entry_log",

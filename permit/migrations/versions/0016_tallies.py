@@ -25,6 +25,8 @@ depends_on = None
 
 TALLIES = ("approval_tallies", "entry_tallies", "workforce_tallies", "training_tallies")
 TRAINING_LOCK = 7301  # the advisory-lock class of training tallies; its key is the enterprise
+# The enterprise of the person a new row (a role, a training record) is about.
+HOLDER = "(SELECT u.enterprise_id FROM users u WHERE u.id = NEW.user_id)"
 
 # The columns each tally counts by, and which rows are counted: those never change.
 FIXED = {
@@ -79,7 +81,6 @@ def _person(user: str, enterprise: str, roles: str, sign: int, counts: str) -> s
 def _bodies(dialect: str) -> dict[str, tuple[str, str, str, str]]:
     """Per trigger: its table, when it fires, its condition (or "") and statements."""
     changed = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
-    holder = "(SELECT u.enterprise_id FROM users u WHERE u.id = NEW.user_id)"
     holder_counts = (
         "EXISTS (SELECT 1 FROM users u WHERE u.id = NEW.user_id AND u.active "
         "AND u.enterprise_id IS NOT NULL)"
@@ -126,10 +127,10 @@ def _bodies(dialect: str) -> dict[str, tuple[str, str, str, str]]:
             "NEW.passed",
             f"""
             UPDATE training_tallies SET people = people - 1
-            WHERE enterprise_id = {holder} AND roles = {roles} AND kind = NEW.kind
+            WHERE enterprise_id = {HOLDER} AND roles = {roles} AND kind = NEW.kind
                 AND {holder_counts} AND newest_on = {older} AND NEW.taken_on > {older};
             INSERT INTO training_tallies (enterprise_id, roles, kind, newest_on, people)
-            SELECT {holder}, {roles}, NEW.kind, NEW.taken_on, 1
+            SELECT {HOLDER}, {roles}, NEW.kind, NEW.taken_on, 1
             WHERE {holder_counts} AND ({older} IS NULL OR NEW.taken_on > {older})
             ON CONFLICT (enterprise_id, roles, kind, newest_on)
             DO UPDATE SET people = training_tallies.people + 1;
@@ -139,9 +140,9 @@ def _bodies(dialect: str) -> dict[str, tuple[str, str, str, str]]:
             "user_roles",
             "BEFORE INSERT",
             "",
-            _person("NEW.user_id", holder, roles, -1, holder_counts)
+            _person("NEW.user_id", HOLDER, roles, -1, holder_counts)
             + _person(
-                "NEW.user_id", holder, _roles(dialect, "NEW.user_id", "NEW.role"), 1, holder_counts
+                "NEW.user_id", HOLDER, _roles(dialect, "NEW.user_id", "NEW.role"), 1, holder_counts
             ),
         ),
         "users_tally_insert": (
@@ -180,8 +181,8 @@ def _bodies(dialect: str) -> dict[str, tuple[str, str, str, str]]:
 
 # The enterprises whose training tallies a trigger writes, to lock on PostgreSQL.
 LOCKED = {
-    "training_records_tally": ["(SELECT u.enterprise_id FROM users u WHERE u.id = NEW.user_id)"],
-    "user_roles_tally": ["(SELECT u.enterprise_id FROM users u WHERE u.id = NEW.user_id)"],
+    "training_records_tally": [HOLDER],
+    "user_roles_tally": [HOLDER],
     "users_tally_insert": ["NEW.enterprise_id"],
     "users_tally_update": [
         "LEAST(OLD.enterprise_id, NEW.enterprise_id)",
