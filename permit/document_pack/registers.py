@@ -21,8 +21,9 @@ from ..models import (
     Space,
     TrainingSession,
 )
+from ..models.enterprise import role_label
 from ..spreadsheet import Column
-from .zipped import Ctx, attachments, kind_label, role_label_zh, workbook
+from .zipped import Ctx, attachments, kind_label, workbook
 
 # -- 1 管理制度和台账 ------------------------------------------------------------------------
 
@@ -107,7 +108,7 @@ def system_and_ledger(ctx: Ctx) -> None:
             "rows": [
                 [
                     t.label["zh"],
-                    "或".join(role_label_zh(r) for r in t.approvers)
+                    "或".join(role_label(r) for r in t.approvers)
                     + ("（可书面委托）" if t.written else ""),
                     t.cite,
                 ]
@@ -151,7 +152,7 @@ def training_group(ctx: Ctx) -> None:
                     f"{item.year}-{item.month:02d}",
                     kind_label(ctx.wf, item.kind),
                     item.topic,
-                    "、".join(role_label_zh(r) for r in item.audience),
+                    "、".join(role_label(r) for r in item.audience),
                     words[word] + (f"（{match.held_on}）" if match else ""),
                 ]
             )

@@ -29,7 +29,6 @@ from ..models import (
     Attachment,
     Enterprise,
 )
-from ..models.enterprise import role_label
 from ..packs import Pack
 from ..qualification import add_months
 from ..spreadsheet import Column
@@ -207,10 +206,6 @@ def spec() -> Mapping[str, Any]:
 
 def review_since(today: date) -> date:
     return add_months(today, -int(figure(spec()["review"]).value))
-
-
-def role_label_zh(role: str) -> str:
-    return role_label(role)
 
 
 def kind_label(wf: Workflow, kind: str) -> str:
