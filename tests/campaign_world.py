@@ -13,7 +13,7 @@ from permit import campaigns, engine, inspections, jurisdictions, registers
 from permit.clock import FixedClock
 from permit.models import Finding
 
-PASSWORD = "demo"  # what tests.test_web.signed_in signs in with
+from .factories import PASSWORD, placed_enterprise, placed_overseer
 
 
 def at(day: str, hour: int = 9) -> datetime:
@@ -27,29 +27,10 @@ class CampaignWorld:
         self.clock = clock
 
     def user(self, username: str, name: str, role: str, node) -> Any:
-        user = registers.add_user(
-            self.session,
-            enterprise=None,
-            name=name,
-            roles=[role],
-            username=username,
-            password=PASSWORD,
-            clock=self.clock,
-        )
-        jurisdictions.place(self.session, user, node, clock=self.clock)
-        return user
+        return placed_overseer(self.session, self.clock, node, name, role, username)
 
     def enterprise(self, code: str, name: str, node, industry: str = "light") -> Any:
-        ent = registers.create_enterprise(
-            self.session,
-            code=code,
-            name=name,
-            industry=industry,
-            clock=self.clock,
-            rule_pack="draft-2023",
-        )
-        jurisdictions.place(self.session, ent, node, clock=self.clock)
-        return ent
+        return placed_enterprise(self.session, self.clock, node, code, name, industry, "draft-2023")
 
     def build(self) -> CampaignWorld:
         s, c = self.session, self.clock

@@ -273,6 +273,38 @@ class World:
         return self.drive(self.permit(**overrides), "working")
 
 
+def placed_overseer(
+    session: Session, clock: FixedClock, node, name: str, role: str, username: str
+) -> User:
+    """An expert or a regulator, signing in with PASSWORD, placed at a jurisdiction node."""
+    from permit import jurisdictions
+
+    user = registers.add_user(
+        session,
+        enterprise=None,
+        name=name,
+        roles=[role],
+        username=username,
+        password=PASSWORD,
+        clock=clock,
+    )
+    jurisdictions.place(session, user, node, clock=clock)
+    return user
+
+
+def placed_enterprise(
+    session: Session, clock: FixedClock, node, code: str, name: str, industry: str, pack: str
+):
+    """An enterprise judged by a pack, placed at a jurisdiction node."""
+    from permit import jurisdictions
+
+    ent = registers.create_enterprise(
+        session, code=code, name=name, industry=industry, clock=clock, rule_pack=pack
+    )
+    jurisdictions.place(session, ent, node, clock=clock)
+    return ent
+
+
 class VisitWorld:
     """A city with two districts, an enterprise in each, two experts and a regulator in the
     first district, and one expert in the second: enough for scoping and a full visit."""
@@ -283,33 +315,12 @@ class VisitWorld:
         self.pack = pack
 
     def overseer(self, name: str, role: str, node, username: str) -> User:
-        from permit import jurisdictions
-
-        user = registers.add_user(
-            self.session,
-            enterprise=None,
-            name=name,
-            roles=[role],
-            username=username,
-            password=PASSWORD,
-            clock=self.clock,
-        )
-        jurisdictions.place(self.session, user, node, clock=self.clock)
-        return user
+        return placed_overseer(self.session, self.clock, node, name, role, username)
 
     def enterprise(self, code: str, node, industry: str = "light", pack: str | None = None):
-        from permit import jurisdictions
-
-        ent = registers.create_enterprise(
-            self.session,
-            code=code,
-            name=f"{code} 有限公司",
-            industry=industry,
-            clock=self.clock,
-            rule_pack=pack or self.pack,
+        return placed_enterprise(
+            self.session, self.clock, node, code, f"{code} 有限公司", industry, pack or self.pack
         )
-        jurisdictions.place(self.session, ent, node, clock=self.clock)
-        return ent
 
     def build(self) -> VisitWorld:
         from permit import jurisdictions
