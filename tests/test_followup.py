@@ -58,6 +58,19 @@ def visit_of(vw: VisitWorld, pack: str):
     return vw.drive(visit, "consultation")
 
 
+def answer_photo(vw, visit, data: bytes, *, number: int = 5, filename="a.jpg", actor=None):
+    """The principal's (or `actor`'s) photo of a rectified problem at a checkpoint."""
+    return inspections.add_answer_photo(
+        vw.session,
+        visit,
+        number,
+        filename=filename,
+        data=data,
+        actor=actor or vw.principal,
+        clock=vw.clock,
+    )
+
+
 def test_a_ledger_problem_maps_to_art_18_of_the_draft_with_its_fines(vw):
     visit = visit_of(vw, "draft-2023")
     mapped = penalties.penalty_for(vw.session, visit, 5)
@@ -131,18 +144,8 @@ def test_a_pack_without_fines_or_with_a_bad_range_is_refused(tmp_path):
 def test_an_answer_photo_is_kept_by_hash_resized_and_a_retry_never_duplicates(vw):
     visit = vw.drive(vw.plan(), "rectifying")
     data = jpeg()
-    first = inspections.add_answer_photo(
-        vw.session, visit, 5, filename="fixed.jpg", data=data, actor=vw.principal, clock=vw.clock
-    )
-    again = inspections.add_answer_photo(
-        vw.session,
-        visit,
-        5,
-        filename="fixed (1).jpg",
-        data=data,
-        actor=vw.principal,
-        clock=vw.clock,
-    )
+    first = answer_photo(vw, visit, data, filename="fixed.jpg")
+    again = answer_photo(vw, visit, data, filename="fixed (1).jpg")
     assert first.id == again.id and first.kind == "answer"
     with Image.open(io.BytesIO(first.resized.data)) as small:
         assert max(small.size) == inspections.REPORT_PIXELS
@@ -156,74 +159,26 @@ def test_an_answer_photo_is_kept_by_hash_resized_and_a_retry_never_duplicates(vw
 def test_answer_photos_only_while_rectifying_or_following_up(vw):
     visit = vw.drive(vw.plan(), "debrief")
     with pytest.raises(InvalidInput) as early:
-        inspections.add_answer_photo(
-            vw.session,
-            visit,
-            5,
-            filename="a.jpg",
-            data=jpeg(),
-            actor=vw.principal,
-            clock=vw.clock,
-        )
+        answer_photo(vw, visit, jpeg())
     assert reasons(early) == ["not_rectifying"]
     vw.drive(visit, "follow_up")
-    inspections.add_answer_photo(
-        vw.session,
-        visit,
-        5,
-        filename="a.jpg",
-        data=jpeg("blue"),
-        actor=vw.principal,
-        clock=vw.clock,
-    )
+    answer_photo(vw, visit, jpeg("blue"))
     vw.drive(visit, "closed")
     with pytest.raises(InvalidInput):
-        inspections.add_answer_photo(
-            vw.session,
-            visit,
-            5,
-            filename="b.jpg",
-            data=jpeg("white"),
-            actor=vw.principal,
-            clock=vw.clock,
-        )
+        answer_photo(vw, visit, jpeg("white"), filename="b.jpg")
 
 
 def test_an_outsider_cannot_answer_nor_add_an_answer_photo(vw):
     visit = vw.drive(vw.plan(), "rectifying")
     for outsider in (vw.expert, vw.regulator, vw.staff, vw.other_expert):
         with pytest.raises(NotFound):
-            inspections.add_answer_photo(
-                vw.session,
-                visit,
-                5,
-                filename="a.jpg",
-                data=jpeg(),
-                actor=outsider,
-                clock=vw.clock,
-            )
+            answer_photo(vw, visit, jpeg(), actor=outsider)
         with pytest.raises(NotFound):
             inspections.answer(vw.session, visit, 5, "已整改", actor=outsider, clock=vw.clock)
     with pytest.raises(NotFound):  # a checkpoint that met the requirement has nothing to answer
-        inspections.add_answer_photo(
-            vw.session,
-            visit,
-            1,
-            filename="a.jpg",
-            data=jpeg(),
-            actor=vw.principal,
-            clock=vw.clock,
-        )
+        answer_photo(vw, visit, jpeg(), number=1)
     with pytest.raises(InvalidInput) as not_a_photo:
-        inspections.add_answer_photo(
-            vw.session,
-            visit,
-            5,
-            filename="a.pdf",
-            data=b"%PDF-1.4",
-            actor=vw.principal,
-            clock=vw.clock,
-        )
+        answer_photo(vw, visit, b"%PDF-1.4", filename="a.pdf")
     assert reasons(not_a_photo) == ["photo_type"]
     assert vw.session.scalars(select(FindingPhoto)).all() == []
 
@@ -237,15 +192,7 @@ def test_the_teams_own_photo_sent_back_as_evidence_is_refused(vw):
     )
     vw.drive(visit, "rectifying")
     with pytest.raises(InvalidInput) as refused:
-        inspections.add_answer_photo(
-            vw.session,
-            visit,
-            5,
-            filename="p.jpg",
-            data=data,
-            actor=vw.principal,
-            clock=vw.clock,
-        )
+        answer_photo(vw, visit, data, filename="p.jpg")
     assert reasons(refused) == ["photo_elsewhere"]
     assert "问题图片" in refused.value.reasons[0].message("zh")
 
