@@ -14,7 +14,7 @@ from permit import db
 from permit.clock import FixedClock
 from permit.models import Base
 
-from .factories import World
+from .factories import VisitWorld, World
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -103,6 +103,14 @@ def make_app(engine, tmp_path):
     yield make
     for app in built:
         dispose(app)
+
+
+@pytest.fixture
+def vw(session, clock) -> VisitWorld:
+    """Two districts of a city with an enterprise each, their experts and regulators."""
+    w = VisitWorld(session, clock).build()
+    session.commit()
+    return w
 
 
 @pytest.fixture

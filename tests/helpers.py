@@ -19,6 +19,11 @@ def row_counts(session) -> dict[str, int]:
     }
 
 
+def reasons(exc) -> list[str]:
+    """The rules named by a refusal caught with pytest.raises."""
+    return [r.rule for r in exc.value.reasons]
+
+
 def refused(world, permit, event: str, actor=None, error=Blocked, **data: Any) -> set[str]:
     """Fire an event that must be refused; return the names of the rules that refused it.
 

@@ -18,15 +18,8 @@ from permit.clock import local_date
 from permit.models import ApiToken, AuditEntry, Finding, FindingPhoto, IdempotencyKey
 
 from .api_client import Api, is_problem
-from .factories import PASSWORD, VisitWorld
+from .factories import PASSWORD
 from .helpers import row_counts
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
 
 
 @pytest.fixture

@@ -16,18 +16,11 @@ from permit.documents.consultation import consultation_pdf
 from permit.models import FindingPhoto
 
 from . import documents
-from .factories import PASSWORD, VisitWorld
+from .factories import PASSWORD
 from .test_web import signed_in
 
 PROBLEM_PHOTOS = {5: 2, 9: 1}  # checkpoint → photos the team took of its problem
 NOT_APPLICABLE = 18
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
 
 
 def photo(seed: int) -> bytes:

@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from permit import document_pack, registers
 
 from . import documents
-from .factories import VisitWorld
 from .test_web import signed_in
 
 BASE_URL = "https://permits.example.com/"
@@ -215,13 +214,6 @@ def test_each_enterprise_downloads_only_its_own_pack(world, closed, app, session
     archive = zipfile.ZipFile(io.BytesIO(response.body))
     assert not any(closed.number in n for n in archive.namelist())
     assert "QY2" in response.headers["Content-Disposition"]
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
 
 
 def test_the_visits_team_and_lead_download_the_visited_enterprises_pack(vw, app, session):

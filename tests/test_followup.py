@@ -19,17 +19,7 @@ from permit.packs import load
 from permit.workflow import WORKFLOWS_DIR, WorkflowError
 
 from .factories import VisitWorld
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
-
-
-def reasons(exc) -> list[str]:
-    return [r.rule for r in exc.value.reasons]
+from .helpers import reasons
 
 
 def jpeg(colour: str = "green", size=(2400, 1600)) -> bytes:

@@ -19,16 +19,9 @@ from permit.documents import FORM_FONT
 from permit.models import AuditEntry, Finding, FindingPhoto
 
 from . import documents
-from .factories import PASSWORD, VisitWorld
+from .factories import PASSWORD
 from .helpers import row_counts
 from .test_web import flashes, signed_in
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
 
 
 @pytest.fixture

@@ -13,18 +13,7 @@ from permit.clock import local_date
 from permit.errors import Blocked, Conflict, InvalidInput, NotFound
 from permit.models import AuditEntry, Finding, FindingPhoto, InspectionAttendee
 
-from .factories import VisitWorld
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
-
-
-def reasons(exc) -> list[str]:
-    return [r.rule for r in exc.value.reasons]
+from .helpers import reasons
 
 
 def test_the_visit_workflow_loads_from_its_own_folder_and_judged_by_no_pack():

@@ -16,16 +16,8 @@ from werkzeug.test import encode_multipart
 from permit.clock import local_date
 from permit.models import AuditEntry, Finding, FindingPhoto, Inspection
 
-from .factories import VisitWorld
 from .helpers import row_counts
 from .test_web import flashes, signed_in
-
-
-@pytest.fixture
-def vw(session, clock) -> VisitWorld:
-    w = VisitWorld(session, clock).build()
-    session.commit()
-    return w
 
 
 @pytest.fixture
