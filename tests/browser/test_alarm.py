@@ -6,19 +6,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from ..api_client import Api
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 VISIBLE_WITHIN_S = 5.0
 

@@ -7,18 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_an_admin_records_training_and_sees_the_board_change(serve, phone, shot):

@@ -3,19 +3,8 @@ the monthly brief; nothing scrolls sideways."""
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import REQUIRE_BROWSER
+from .playwright_expect import expect
 from .test_inspections import visit_under_way
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
 
 
 def fits(page) -> None:

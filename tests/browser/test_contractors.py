@@ -4,20 +4,10 @@ and the admin's approval-tier editor fits a 390 px screen."""
 
 from __future__ import annotations
 
-import pytest
-
 from permit import contractors
 
-from .conftest import REQUIRE_BROWSER, sign_in
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .conftest import sign_in
+from .playwright_expect import expect
 
 
 def company(site):

@@ -3,18 +3,7 @@ item fails, and the set leaves service where everyone can see it."""
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_a_failed_check_takes_the_set_out_of_service(serve, phone, shot):

@@ -6,20 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from permit import registers
 
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_the_principal_follows_an_example_from_the_evidence_to_the_ledger(serve, phone, shot):

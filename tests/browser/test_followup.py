@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from permit import engine, inspections
@@ -14,17 +13,8 @@ from permit.clock import local_date
 from permit.models import Finding, FindingPhoto, Inspection
 
 from ..factories import PASSWORD
-from .conftest import REQUIRE_BROWSER
+from .playwright_expect import expect
 from .test_inspections import photo, visit_under_way
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
 
 
 def rectifying(site) -> str:

@@ -3,18 +3,7 @@ without pushing the page below the fold."""
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_the_page_links_are_one_row_that_scrolls_and_shows_the_current_page(serve, phone):

@@ -7,7 +7,6 @@ import io
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from permit import engine, inspections, jurisdictions, registers
@@ -15,16 +14,7 @@ from permit.clock import local_date
 from permit.models import AuditEntry, Finding, FindingPhoto
 
 from ..factories import PASSWORD
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def visit_under_way(site) -> str:

@@ -7,22 +7,12 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from openpyxl import load_workbook
 
 from permit import jurisdictions
 
 from ..test_oversight import OversightWorld
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def regulators_world(site) -> OversightWorld:

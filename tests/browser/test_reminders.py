@@ -3,20 +3,9 @@ and the reminder, opens the permit from it and the bell goes quiet; an entrant s
 
 from __future__ import annotations
 
-import pytest
-
 from permit import tick
 
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_each_person_sees_their_own_reminders_and_nobody_elses(serve, phone, shot):

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from permit.models import Space
 
 from .. import documents
-from .conftest import REQUIRE_BROWSER, sign_in
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .conftest import sign_in
+from .playwright_expect import expect
 
 
 def printed_sign_url(phone, site, size: str) -> str:

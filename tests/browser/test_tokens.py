@@ -3,18 +3,7 @@ never shows it again, and revoking it from the same page closes the API to it.""
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_a_person_makes_a_token_on_a_phone_uses_it_and_revokes_it(serve, phone, shot):

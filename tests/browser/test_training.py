@@ -3,18 +3,7 @@ fails, and the qualification cards change accordingly."""
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 
 def test_three_attendees_one_failing(serve, phone, shot):

@@ -5,19 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from ..test_training_excel import ANNUAL, bad_file, day, workbook
-from .conftest import REQUIRE_BROWSER
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+from .playwright_expect import expect
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
