@@ -20,7 +20,7 @@ from .models import Contractor, Enterprise, Equipment, SafetyAgreement, Training
 from .models.enterprise import UserRole
 from .models.equipment import IN_SERVICE
 from .packs import Pack, pack_in_force, packs
-from .qualification import valid_until
+from .qualification import passed_until
 from .workflow import Workflow
 
 # Who keeps the registers and so is told what falls due (the register blueprints' keepers).
@@ -53,11 +53,11 @@ def article(pack: Pack, key: str) -> str:
 def earliest_counting(kind: str, workflow: Workflow, day: date) -> date:
     """The earliest date a passed record of this training kind may have been taken on and
     still count on `day`: records taken before it have expired by then. The rule itself is
-    qualification.valid_until; this finds its boundary (validity only grows with the date)."""
+    qualification.passed_until; this finds its boundary (validity only grows with the date)."""
     lo, hi = day - timedelta(days=4000), day + timedelta(days=1)
     while (hi - lo).days > 1:
         mid = lo + (hi - lo) // 2
-        until = valid_until(TrainingRecord(kind=kind, taken_on=mid, passed=True), workflow)
+        until = passed_until(kind, mid, workflow)
         if until is not None and until >= day:
             hi = mid
         else:
@@ -294,7 +294,7 @@ def due_items(
     for user_id, name, kind, last in _training(
         session, enterprise_id, workflow, today, until, include_overdue, limit
     ):
-        due = valid_until(TrainingRecord(kind=kind, taken_on=last, passed=True), workflow)
+        due = passed_until(kind, last, workflow)
         board_key = "training" if kind not in _competence(workflow) else "attendants"
         items.append(
             DueItem(

@@ -21,13 +21,19 @@ def valid_until(record: TrainingRecord, workflow: Workflow) -> date | None:
     the last day of February); None for a failed one."""
     if not record.passed:
         return None
-    spec = workflow.section("training").get(record.kind)
+    return passed_until(record.kind, record.taken_on, workflow)
+
+
+def passed_until(kind: str, taken_on: date, workflow: Workflow) -> date | None:
+    """The last day a passed record of this kind taken on that day counts; None for a kind the
+    pack does not know."""
+    spec = workflow.section("training").get(kind)
     if spec is None:
         return None
     period = figure(spec["valid_for"])
     if period.unit == "month":
-        return add_months(record.taken_on, int(period.value)) - timedelta(days=1)
-    return record.taken_on + timedelta(seconds=period.seconds()) - timedelta(days=1)
+        return add_months(taken_on, int(period.value)) - timedelta(days=1)
+    return taken_on + timedelta(seconds=period.seconds()) - timedelta(days=1)
 
 
 def is_qualified(user: User, kind: str, on: date, workflow: Workflow) -> bool:
