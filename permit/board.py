@@ -585,22 +585,24 @@ def equipment(ctx: _Context) -> tuple[list[Evidence], bool, bool]:
     e = ctx.enterprise.id
     checked = select(EquipmentCheck.id).where(EquipmentCheck.equipment_id == Equipment.id).exists()
     in_service = and_(Equipment.enterprise_id == e, Equipment.status == IN_SERVICE)
-    total, no_record, overdue, expiring, unchecked = ctx.session.execute(
+    # One pass, by kind: the counts are summed here, the usable kinds kept by name.
+    by_kind = ctx.session.execute(
         select(
+            Equipment.kind,
             func.count(),
             _sum(Equipment.due_on.is_(None)),
             _sum(Equipment.due_on < ctx.today),
             _sum(and_(Equipment.due_on >= ctx.today, Equipment.due_on < ctx.soon)),
             _sum(~checked),
-        ).where(in_service)
-    ).one()
-    usable = dict(
-        ctx.session.execute(
-            select(Equipment.kind, func.count())
-            .where(in_service, Equipment.due_on >= ctx.today)
-            .group_by(Equipment.kind)
-        ).all()
+            _sum(Equipment.due_on >= ctx.today),
+        )
+        .where(in_service)
+        .group_by(Equipment.kind)
+    ).all()
+    total, no_record, overdue, expiring, unchecked = (
+        sum(int(row[i]) for row in by_kind) for i in range(1, 6)
     )
+    usable = {row[0]: int(row[6]) for row in by_kind}
     kinds = ctx.workflow.section("equipment_kinds")
     evidence, not_met = [], False
     for need in ctx.workflow.section("required_equipment"):
