@@ -6,10 +6,10 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
 from .oversight import Board, Target, industry_label
+from .spreadsheet import head
 
 # (zh, en, width)
 COLUMNS = (
@@ -58,25 +58,12 @@ def plan_workbook(board: Board, lang: str = "zh") -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "执法工作计划" if lang == "zh" else "Enforcement plan"
-    last = get_column_letter(len(COLUMNS))
     title = (
         f"{board.node.name} {board.year}年度有限空间作业执法工作计划（重点检查对象）"
         if lang == "zh"
         else f"{board.node.name}: confined-space enforcement plan {board.year} (key targets)"
     )
-    sheet.append([title])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append([zh if lang == "zh" else en for zh, en, _ in COLUMNS])
-    thin = Side(style="thin", color="999999")
-    for i, (_, _, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=2, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(i)].width = width
+    head(sheet, title, [(zh if lang == "zh" else en, width) for zh, en, width in COLUMNS])
     top = Alignment(vertical="top", wrap_text=True)
     for n, target in enumerate(board.plan, start=1):
         sheet.append(_row(n, target, lang))

@@ -250,6 +250,25 @@ class Choices:
     field: str | None = None
 
 
+def head(sheet, title: str, columns: Sequence[tuple[str, float]]) -> None:
+    """A register sheet's first two rows: its title across every column, then the column
+    headers, shaded and boxed, each column as wide as given."""
+    last = get_column_letter(len(columns))
+    sheet.append([title])
+    sheet.merge_cells(f"A1:{last}1")
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([header for header, _ in columns])
+    thin = Side(style="thin", color="999999")
+    for i, (_, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=2, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
 def write(
     layout: Layout,
     rows: Iterable[Mapping[str, Any]],
@@ -265,20 +284,7 @@ def write(
     book = Workbook()
     sheet = book.active
     sheet.title = layout.sheet
-    last = get_column_letter(len(layout.columns))
-    sheet.append([title])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append([c.zh for c in layout.columns])
-    thin = Side(style="thin", color="999999")
-    for i, column in enumerate(layout.columns, start=1):
-        cell = sheet.cell(row=2, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
+    head(sheet, title, [(c.zh, c.width) for c in layout.columns])
     # Named styles: a cell takes one by name, far cheaper than building its own per cell.
     top = Alignment(vertical="top", wrap_text=True)
     book.add_named_style(NamedStyle("register_text", alignment=top))
