@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from . import followup, inspections, jurisdictions
-from .clock import local_date, local_zone
+from .clock import local_date, local_midnight, local_zone
 from .errors import InvalidInput, plain
 from .models import Campaign, Enterprise, Finding, Inspection, InspectionMember, Jurisdiction, User
+from .qualification import add_months
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 TOP_CHECKPOINTS = 5
@@ -41,12 +42,7 @@ def parse_month(value: Any) -> tuple[date, date]:
         )
     year, month = int(found[1]), int(found[2])
     first = date(year, month, 1)
-    return first, date(year + month // 12, month % 12 + 1, 1)
-
-
-def _moment(day: date) -> datetime:
-    """Local midnight: a month is the regulator's month, not UTC's."""
-    return datetime.combine(day, time(), tzinfo=local_zone())
+    return first, add_months(first, 1)
 
 
 @dataclass
@@ -303,7 +299,7 @@ def monthly_brief(
 ) -> dict[str, Any]:
     """工作简报: a node's month (and its streets' when it has any), as plain data."""
     first, following = parse_month(month)
-    start, end = _moment(first), _moment(following)
+    start, end = local_midnight(first), local_midnight(following)  # the regulator's month
     nodes = jurisdictions.subtree(session, node.id)
     area, names = _areas(session, node)
     visits = _done_visits(

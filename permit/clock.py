@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -44,6 +44,11 @@ def local_zone() -> ZoneInfo:
 
 def local_date(moment: datetime):
     return moment.astimezone(local_zone()).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The moment a local day begins, in UTC: where a period of whole local days starts."""
+    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
 
 
 def local_text(moment: datetime | None) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .board import Evidence
-from .clock import local_zone
+from .clock import local_midnight, local_zone
 from .compliance import pack_for, penalty
 from .models import Enterprise
 from .qualification import add_months
@@ -134,7 +134,7 @@ def evidence(
         today=today,
         soon=today,
         since=since,
-        since_at=datetime.combine(since, time.min, tzinfo=zone).astimezone(UTC),
+        since_at=local_midnight(since),
         months=months,
         examples=head["examples"],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import PurePath
 from typing import IO, Any
@@ -22,7 +22,7 @@ from .. import (
     documents,
     inspections,
 )
-from ..clock import local_date, local_text, local_zone
+from ..clock import local_date, local_midnight, local_text, local_zone
 from ..compliance import pack_for
 from ..documents import PdfCache
 from ..models import (
@@ -94,7 +94,7 @@ class Ctx:
 
     @property
     def since_at(self) -> datetime:
-        return datetime.combine(self.since, time.min, tzinfo=local_zone()).astimezone(UTC)
+        return local_midnight(self.since)
 
     @property
     def period(self) -> str:
