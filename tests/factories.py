@@ -322,7 +322,8 @@ class VisitWorld:
             self.session, self.clock, node, code, f"{code} 有限公司", industry, pack or self.pack
         )
 
-    def build(self) -> VisitWorld:
+    def places(self) -> None:
+        """The jurisdiction tree: a city, two districts, a street in the first."""
         from permit import jurisdictions
 
         s, c = self.session, self.clock
@@ -336,6 +337,10 @@ class VisitWorld:
         self.other_district = jurisdictions.add(
             s, code="HZ-XS", name="萧山区", level="district", parent=self.city, clock=c
         )
+
+    def build(self) -> VisitWorld:
+        s, c = self.session, self.clock
+        self.places()
         self.ent = self.enterprise("BJ1", self.street)
         self.other_ent = self.enterprise("XS1", self.other_district)
         self.principal = registers.add_user(

@@ -21,16 +21,7 @@ def regulators_world(site) -> OversightWorld:
     w = site.world
     s, c = w.session, w.clock
     ow = OversightWorld(s, c)
-    ow.city = jurisdictions.add(s, code="HZ", name="杭州市", level="city", clock=c)
-    ow.district = jurisdictions.add(
-        s, code="HZ-BJ", name="滨江区", level="district", parent=ow.city, clock=c
-    )
-    ow.street = jurisdictions.add(
-        s, code="HZ-BJ-CH", name="长河街道", level="street", parent=ow.district, clock=c
-    )
-    ow.other_district = jurisdictions.add(
-        s, code="HZ-XS", name="萧山区", level="district", parent=ow.city, clock=c
-    )
+    ow.places()
     ow.ent, ow.principal = w.enterprise, w.principal
     jurisdictions.place(s, ow.ent, ow.street, clock=c)
     ow.expert = ow.overseer("刘专家", "expert", ow.district, "expert")
