@@ -4,21 +4,15 @@ finds it among the key-supervision spaces, and edits a hazard."""
 from __future__ import annotations
 
 import re
-
-import pytest
+from typing import TYPE_CHECKING
 
 from permit import registers
 
-from .conftest import REQUIRE_BROWSER, Site
+from .conftest import Site
+from .playwright_expect import expect
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+if TYPE_CHECKING:  # annotations only: the package may be missing, see playwright_expect
+    from playwright.sync_api import Page
 
 
 def ledger_site(serve) -> Site:

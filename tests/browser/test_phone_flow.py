@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-
-import pytest
+from typing import TYPE_CHECKING
 
 from permit import engine, registers
 from permit.models import Permit, User
 
-from .conftest import REQUIRE_BROWSER, Site, login
+from .conftest import Site, login
+from .playwright_expect import expect
 
-try:
-    from playwright.sync_api import Locator, Page, expect
-except ImportError:
-    if REQUIRE_BROWSER:
-        raise
-    pytest.skip(
-        "browser tests skipped: the playwright package is not installed", allow_module_level=True
-    )
+if TYPE_CHECKING:  # annotations only: the package may be missing, see playwright_expect
+    from playwright.sync_api import Locator, Page
 
 PASSING = {"o2": "20.9", "lel": "0", "h2s": "0.5", "co": "1", "co2": "800"}
 
