@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy  # noqa: E402
 from flask import render_template_string  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from bench.enterprise import (  # noqa: E402
     PASSWORD,
@@ -36,7 +36,7 @@ from bench.enterprise import (  # noqa: E402
     generate,
     percentiles,
 )
-from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
+from bench.harness import fresh_schema, revision, run_and_print, settle  # noqa: E402
 from permit import db  # noqa: E402
 from permit.clock import FixedClock  # noqa: E402
 
@@ -114,9 +114,7 @@ def run_backend(url: str, requests: int, sizes: tuple[int, ...]) -> dict[str, An
             started = time.perf_counter()
             scenes[n] = generate(sessions, clock, n, seed=n)
             scenes[n]["generate_s"] = round(time.perf_counter() - started, 2)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        settle(engine)
         app = make_app(url, clock)
         app_engine = app.extensions["db_engine"]
         for n in sizes:

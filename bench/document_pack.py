@@ -28,10 +28,10 @@ if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from bench.enterprise import PERMITS_PER_SPACE, generate, percentiles  # noqa: E402
-from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
+from bench.harness import fresh_schema, revision, run_and_print, settle  # noqa: E402
 from permit import db, document_pack, ledger_excel, packs  # noqa: E402
 from permit.clock import FixedClock, local_date  # noqa: E402
 from permit.documents import PdfCache  # noqa: E402
@@ -72,9 +72,7 @@ def run_backend(url: str, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
             "sizes": {},
         }
         scenes = {n: generate(sessions, clock, n, seed=n) for n in sizes}
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        settle(engine)
         for n in sizes:
             enterprise = scenes[n]["enterprise_id"]
             with tempfile.TemporaryDirectory(prefix="permit-pack-") as folder:

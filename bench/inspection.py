@@ -26,11 +26,11 @@ if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from bench import inspection_report  # noqa: E402
 from bench.enterprise import PERMITS_PER_SPACE, baseline_counts, generate, percentiles  # noqa: E402
-from bench.harness import fresh_schema, revision, run_and_print  # noqa: E402
+from bench.harness import fresh_schema, revision, run_and_print, settle  # noqa: E402
 from permit import db  # noqa: E402
 from permit import evidence as consultation  # noqa: E402
 from permit.clock import FixedClock, local_date  # noqa: E402
@@ -84,9 +84,7 @@ def run_backend(url: str, runs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
             started = time.perf_counter()
             scenes[n] = generate(sessions, clock, n, seed=n)
             scenes[n]["generate_s"] = round(time.perf_counter() - started, 2)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        settle(engine)
         for n in sizes:
             enterprise = scenes[n]["enterprise_id"]
             arms = {
